@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { parseIsoDuration } from './duration';
+
+// The campaign plan (方案): one schema shared by the API, which refuses a bad plan with every
+// problem listed, and the workflows, which trust what the API accepted. Node-free on purpose.
+
+export const PHASE_NAMES = ['preparation', 'publicity', 'visiting', 'summary'] as const;
+export type PhaseName = (typeof PHASE_NAMES)[number];
+
+/** Business keys end up in workflow ids and URLs: letters, digits, '-' and '_' only. */
+export const idSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'use 1-64 letters, digits, "-" or "_", starting with a letter or digit');
+
+export const instantSchema = z.iso.datetime({ offset: true, message: 'an ISO-8601 instant with an offset, e.g. 2027-01-15T17:00:00+08:00' });
+
+export const isoDurationSchema = z
+  .string()
+  .refine((text) => parseIsoDuration(text) !== undefined, 'an ISO-8601 duration in weeks, days, hours, minutes or seconds, e.g. P3D or PT2H');
+
+const textSchema = (max: number) => z.string().trim().min(1).max(max);
+
+export const contactSchema = z.object({
+  /** Where this party's notifications are POSTed. */
+  webhook: z.url({ protocol: /^https?$/, message: 'an http(s) URL' }),
+});
+
+export const personSchema = z.object({
+  id: idSchema,
+  name: textSchema(100),
+  notify: contactSchema,
+});
+export type Person = z.infer<typeof personSchema>;
+
+export const unitSchema = personSchema.extend({
+  /** The reviewer who approves this unit's submissions and receives its escalations. */
+  supervisor: idSchema,
+  /** Households this unit may put forward (名額). */
+  quota: z.number().int().min(0).max(1_000_000),
+});
+export type Unit = z.infer<typeof unitSchema>;
+
+export const SUBMISSION_KINDS = ['applicant-roster', 'publicity-report', 'signed-roster', 'summary-report'] as const;
+export type SubmissionKind = (typeof SUBMISSION_KINDS)[number];
+
+export const ADVANCE_MODES = ['automatic', 'sign-off'] as const;
+export type AdvanceMode = (typeof ADVANCE_MODES)[number];
+
+export const phaseSchema = z.object({
+  name: z.enum(PHASE_NAMES),
+  opensAt: instantSchema,
+  cutoff: instantSchema,
+  /** Offsets before the cutoff at which units that have not submitted are reminded. */
+  reminders: z.array(isoDurationSchema).max(20).default([]),
+  /** How long a reviewer has for one submission before being reminded, then escalated. */
+  reviewWithin: isoDurationSchema.default('P2D'),
+  submission: z.object({ kind: z.enum(SUBMISSION_KINDS), description: textSchema(500) }),
+  advance: z.enum(ADVANCE_MODES).default('automatic'),
+  /** While a phase awaits the coordinator's sign-off, the coordinator is reminded this often. */
+  signOffReminderEvery: isoDurationSchema.default('P1D'),
+});
+export type PhaseSpec = z.infer<typeof phaseSchema>;
+
+export const campaignPlanSchema = z
+  .object({
+    id: idSchema,
+    title: textSchema(200),
+    organizer: textSchema(100),
+    timezone: z.string().default('Asia/Shanghai'),
+    coordinator: personSchema,
+    reviewers: z.array(personSchema).min(1, 'at least one reviewer'),
+    units: z.array(unitSchema).min(1, 'a campaign needs at least one unit'),
+    phases: z.array(phaseSchema).length(PHASE_NAMES.length, `exactly the four phases: ${PHASE_NAMES.join(', ')}`),
+  })
+  .superRefine((plan, ctx) => {
+    const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+
+    if (!isTimeZone(plan.timezone)) problem(['timezone'], `unknown IANA time zone "${plan.timezone}"`);
+
+    const reviewerIds = new Set<string>();
+    plan.reviewers.forEach((reviewer, i) => {
+      if (reviewerIds.has(reviewer.id)) problem(['reviewers', i, 'id'], `duplicate reviewer id "${reviewer.id}"`);
+      reviewerIds.add(reviewer.id);
+    });
+    const unitIds = new Set<string>();
+    plan.units.forEach((unit, i) => {
+      if (unitIds.has(unit.id)) problem(['units', i, 'id'], `duplicate unit id "${unit.id}"`);
+      unitIds.add(unit.id);
+      if (!reviewerIds.has(unit.supervisor)) problem(['units', i, 'supervisor'], `unknown supervisor "${unit.supervisor}": not among the reviewers`);
+    });
+
+    let previousCutoff: number | undefined;
+    plan.phases.forEach((phase, i) => {
+      const expected = PHASE_NAMES[i];
+      if (expected && phase.name !== expected) problem(['phases', i, 'name'], `phase ${i + 1} must be "${expected}" (order: ${PHASE_NAMES.join(' → ')})`);
+      const opensAt = Date.parse(phase.opensAt);
+      const cutoff = Date.parse(phase.cutoff);
+      if (cutoff <= opensAt) problem(['phases', i, 'cutoff'], `cutoff ${phase.cutoff} is not after opensAt ${phase.opensAt}`);
+      if (previousCutoff !== undefined && opensAt < previousCutoff) {
+        problem(['phases', i, 'opensAt'], `${phase.name} opens at ${phase.opensAt}, before the previous phase's cutoff: phases must not overlap`);
+      }
+      previousCutoff = cutoff;
+      phase.reminders.forEach((offset, j) => {
+        const ms = parseIsoDuration(offset);
+        if (ms !== undefined && ms >= cutoff - opensAt) problem(['phases', i, 'reminders', j], `reminder ${offset} before the cutoff is as long as the phase or longer`);
+      });
+    });
+  });
+export type CampaignPlan = z.infer<typeof campaignPlanSchema>;
+/** A plan as a client writes it: defaults may be left out. */
+export type CampaignPlanInput = z.input<typeof campaignPlanSchema>;
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}

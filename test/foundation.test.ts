@@ -1,0 +1,80 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { CampaignId } from '../domain/search-attributes';
+import { unitPhaseWorkflow } from '../workflows/unit/workflow';
+import { getUnitPhaseState } from '../workflows/unit/messages';
+import { createDevServerEnv, createTestWorker, createTimeSkippingEnv, uniqueId, WEBHOOK_SECRET } from './harness/temporal';
+import { WebhookReceiver } from './harness/webhook-receiver';
+import { unionWinterPlan } from './harness/plans';
+import type { UnitPhaseInput } from '../workflows/unit/messages';
+
+const DAY = 86_400_000;
+
+function thirtyDayPhase(webhook: (path: string) => string, now: number): UnitPhaseInput {
+  const plan = unionWinterPlan({ id: uniqueId('c'), webhook });
+  const phase = { ...plan.phases[0]!, opensAt: new Date(now + DAY).toISOString(), cutoff: new Date(now + 31 * DAY).toISOString(), reminders: [] };
+  return { campaignId: plan.id, campaignTitle: plan.title, phase, unit: plan.units[0]!, supervisor: plan.reviewers[0]!, coordinator: plan.coordinator };
+}
+
+describe('the time-skipping test server (Java, from Maven)', () => {
+  let env: TestWorkflowEnvironment;
+  let receiver: WebhookReceiver;
+  beforeAll(async () => {
+    env = await createTimeSkippingEnv();
+    receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+    await receiver?.stop();
+  });
+
+  test('given a unit with a 30-day cutoff and no submission, when time is skipped, the unit should forfeit within seconds of real time', async () => {
+    const { worker, taskQueue } = await createTestWorker(env);
+    const input = thirtyDayPhase((p) => receiver.url(p), Date.now());
+    const started = Date.now();
+    const outcome = await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(unitPhaseWorkflow, { taskQueue, workflowId: uniqueId('unit'), args: [input] });
+      const result = await handle.result();
+      const { forfeitedAt } = await handle.query(getUnitPhaseState);
+      const lateByMs = Date.parse(forfeitedAt!) - Date.parse(input.phase.cutoff);
+      expect(lateByMs).toBeGreaterThanOrEqual(0);
+      expect(lateByMs).toBeLessThan(60_000);
+      return result;
+    });
+    expect(outcome).toBe('forfeited');
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+});
+
+describe('the dev server (Temporal CLI, built with go install)', () => {
+  let env: TestWorkflowEnvironment;
+  let receiver: WebhookReceiver;
+  beforeAll(async () => {
+    env = await createDevServerEnv();
+    receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+    await receiver?.stop();
+  });
+
+  test('given a running unit workflow with a CampaignId search attribute, a visibility query should find it', async () => {
+    const { worker, taskQueue } = await createTestWorker(env);
+    const input = thirtyDayPhase((p) => receiver.url(p), Date.now());
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(unitPhaseWorkflow, {
+        taskQueue,
+        workflowId: uniqueId('unit'),
+        args: [input],
+        typedSearchAttributes: [{ key: CampaignId, value: input.campaignId }],
+      });
+      let found: string[] = [];
+      for (let attempt = 0; attempt < 50 && found.length === 0; attempt++) {
+        found = [];
+        for await (const wf of env.client.workflow.list({ query: `CampaignId = '${input.campaignId}'` })) found.push(wf.workflowId);
+        if (!found.length) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(found).toEqual([handle.workflowId]);
+      await handle.terminate('test done');
+    });
+  });
+});

@@ -1,0 +1,29 @@
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../config';
+import { temporalConnectionOptions } from '../config/temporal';
+import { createCampaignWorker } from './create-worker';
+import { ensureSearchAttributes } from './search-attributes';
+
+async function main() {
+  const config = loadConfig();
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+  try {
+    const added = await ensureSearchAttributes(connection, config.temporal.namespace);
+    if (added.length) console.log(JSON.stringify({ event: 'search-attributes-registered', added }));
+    const worker = await createCampaignWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      notifier: { signingSecret: config.webhookSigningSecret },
+    });
+    console.log(JSON.stringify({ event: 'worker-started', taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }));
+    await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks are done
+  } finally {
+    await connection.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,48 @@
+import { ParentClosePolicy, WorkflowIdReusePolicy, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Notifier } from '../../activities/notifier';
+import type { Notification } from './messages';
+
+const { deliverNotificationWebhook } = proxyActivities<Notifier>({
+  startToCloseTimeout: '30 seconds',
+  // A receiver may be down for days in the holidays: keep trying for two weeks, at most hourly.
+  scheduleToCloseTimeout: '14 days',
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '1 hour', nonRetryableErrorTypes: ['WebhookRefused'] },
+  summary: 'POST the notification to its recipient',
+});
+
+/** Delivers one notification; its own workflow so a dead webhook never holds up the campaign. */
+export async function deliverNotification(notification: Notification): Promise<void> {
+  await deliverNotificationWebhook(notification);
+}
+
+export type NotificationDraft = Omit<Notification, 'id' | 'occurredAt' | 'campaignId'> & {
+  /** What makes this notification unique within its workflow (e.g. the reminder offset and cutoff). */
+  key: string;
+};
+
+/**
+ * Hands a notification to its own delivery workflow and returns once that has started. The id is
+ * deterministic, so a replayed or repeated send starts nothing new and receivers can drop duplicates.
+ */
+export async function notify(campaignId: string, draft: NotificationDraft): Promise<Notification> {
+  const { key, ...rest } = draft;
+  const notification: Notification = {
+    ...rest,
+    campaignId,
+    id: `${workflowInfo().workflowId}:${draft.kind}:${key}:${draft.recipient.role}:${draft.recipient.id}`,
+    occurredAt: new Date(Date.now()).toISOString(),
+  };
+  try {
+    await startChild(deliverNotification, {
+      workflowId: notification.id,
+      args: [notification],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      staticSummary: `${draft.kind} → ${draft.recipient.role} ${draft.recipient.id}`,
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  return notification;
+}

@@ -1,0 +1,265 @@
+import { ApplicationFailure, allHandlersFinished, condition, isCancellation, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { isoDurationMs } from '../../domain/duration';
+import { CampaignCutoff, CampaignStatus } from '../../domain/search-attributes';
+import { notify, type NotificationDraft } from '../notification/workflow';
+import type { Recipient } from '../notification/messages';
+import {
+  TERMINAL_UNIT_STATUSES,
+  UnitPhaseFailure,
+  extendCutoff,
+  getUnitPhaseState,
+  review,
+  submit,
+  type ExtensionRecord,
+  type NoticeRecord,
+  type ReviewResult,
+  type SubmitResult,
+  type UnitPhaseInput,
+  type UnitPhaseOutcome,
+  type UnitPhaseState,
+  type UnitPhaseStatus,
+} from './messages';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const fail = (type: string, message: string, details?: Record<string, unknown>) =>
+  ApplicationFailure.create({ type, message, nonRetryable: true, details: details ? [details] : undefined });
+
+/**
+ * One unit in one phase: opens at opensAt, takes submissions until its cutoff (which the
+ * coordinator may move), reminds, forfeits and escalates by the clock, and ends once the unit is
+ * approved, forfeited or the campaign is cancelled. Every timer is re-derived from the state
+ * after each message, so moving the cutoff moves the timers.
+ */
+export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhaseOutcome> {
+  const { phase, unit, supervisor, coordinator, campaignId } = input;
+  const opensAt = Date.parse(phase.opensAt);
+  const reviewWithinMs = isoDurationMs(phase.reviewWithin);
+  const reminderOffsets = phase.reminders.map((offset) => ({ offset, ms: isoDurationMs(offset) }));
+  const recipients: Record<'unit' | 'supervisor' | 'coordinator', Recipient> = {
+    unit: { role: 'unit', id: unit.id, webhook: unit.notify.webhook },
+    supervisor: { role: 'reviewer', id: supervisor.id, webhook: supervisor.notify.webhook },
+    coordinator: { role: 'coordinator', id: coordinator.id, webhook: coordinator.notify.webhook },
+  };
+
+  const state: UnitPhaseState = {
+    campaignId,
+    phase: phase.name,
+    unitId: unit.id,
+    unitName: unit.name,
+    supervisor: supervisor.id,
+    status: 'scheduled',
+    opensAt: phase.opensAt,
+    cutoff: iso(Date.parse(phase.cutoff)),
+    submissions: [],
+    reviews: [],
+    extensions: [],
+    reminders: [],
+    escalations: [],
+  };
+  let cutoff = Date.parse(phase.cutoff);
+  // Reminder instants at or before this have been dealt with (sent, or not due to this unit).
+  let reminderCursor = Math.max(opensAt, Date.now());
+  // Bumped by every accepted message so the main loop re-derives its timers.
+  let version = 0;
+  const outbox: { draft: NotificationDraft; record?: NoticeRecord[] }[] = [];
+
+  const setStatus = (status: UnitPhaseStatus) => {
+    state.status = status;
+    upsertSearchAttributes([{ key: CampaignStatus, value: status }]);
+  };
+  const send = (draft: Omit<NotificationDraft, 'phase' | 'unitId'>, record?: NoticeRecord[]) =>
+    outbox.push({ draft: { ...draft, phase: phase.name, unitId: unit.id }, record });
+  const isTerminal = () => TERMINAL_UNIT_STATUSES.includes(state.status);
+  const awaitingSubmission = () => state.status === 'open' || state.status === 'rejected';
+
+  setHandler(getUnitPhaseState, () => state);
+
+  setHandler(
+    submit,
+    (request): SubmitResult => {
+      const earlier = state.submissions.find((s) => s.requestId === request.requestId);
+      if (earlier) return { submissionNumber: earlier.number, status: state.status, submittedAt: earlier.submittedAt };
+      const record = { number: state.submissions.length + 1, requestId: request.requestId, actor: request.actor, submittedAt: iso(Date.now()), content: request.content };
+      state.submissions.push(record);
+      setStatus('submitted');
+      version++;
+      return { submissionNumber: record.number, status: state.status, submittedAt: record.submittedAt };
+    },
+    {
+      validator: (request) => {
+        if (state.submissions.some((s) => s.requestId === request.requestId)) return;
+        const now = Date.now();
+        switch (state.status) {
+          case 'scheduled':
+            throw fail(UnitPhaseFailure.NotOpenYet, `the ${phase.name} phase opens at ${phase.opensAt}`, { opensAt: phase.opensAt });
+          case 'submitted':
+            throw fail(UnitPhaseFailure.AwaitingReview, `submission ${state.submissions.length} is awaiting review`);
+          case 'approved':
+            throw fail(UnitPhaseFailure.AlreadyApproved, `unit ${unit.id} is already approved for ${phase.name}`);
+          case 'cancelled':
+            throw fail(UnitPhaseFailure.Closed, 'the campaign was cancelled');
+          case 'forfeited':
+            throw cutoffPassed();
+          case 'open':
+          case 'rejected':
+            if (now >= cutoff) throw cutoffPassed();
+        }
+        if (request.content.kind !== phase.submission.kind) {
+          throw fail(UnitPhaseFailure.WrongSubmissionKind, `the ${phase.name} phase takes a ${phase.submission.kind}, not a ${request.content.kind}`);
+        }
+      },
+    },
+  );
+
+  function cutoffPassed() {
+    return fail(
+      UnitPhaseFailure.CutoffPassed,
+      `the cutoff ${iso(cutoff)} has passed: unit ${unit.id}'s ${phase.name} submission is forfeited (逾期不接收)`,
+      { cutoff: iso(cutoff), forfeited: true },
+    );
+  }
+
+  setHandler(
+    review,
+    (request): ReviewResult => {
+      const earlier = state.reviews.find((r) => r.requestId === request.requestId);
+      if (earlier) return { status: state.status, reviewedAt: earlier.reviewedAt };
+      const reviewedAt = iso(Date.now());
+      state.reviews.push({ submissionNumber: state.submissions.length, requestId: request.requestId, actor: request.actor, decision: request.decision, reason: request.reason, reviewedAt });
+      if (request.decision === 'approve') {
+        state.approvedAt = reviewedAt;
+        setStatus('approved');
+      } else {
+        setStatus('rejected');
+        send({ kind: 'submission-rejected', key: `submission-${state.submissions.length}`, recipient: recipients.unit, message: `Submission ${state.submissions.length} was rejected: ${request.reason}. Resubmit before ${iso(cutoff)}.`, data: { reason: request.reason, cutoff: iso(cutoff) } });
+      }
+      version++;
+      return { status: state.status, reviewedAt };
+    },
+    {
+      validator: (request) => {
+        if (state.reviews.some((r) => r.requestId === request.requestId)) return;
+        if (request.actor !== supervisor.id) throw fail(UnitPhaseFailure.NotSupervisor, `${request.actor} does not supervise unit ${unit.id}`);
+        if (state.status !== 'submitted') throw fail(UnitPhaseFailure.NothingToReview, `unit ${unit.id} has no submission awaiting review (status ${state.status})`);
+        if (request.decision === 'reject' && !request.reason?.trim()) throw fail(UnitPhaseFailure.ReasonRequired, 'a rejection needs a reason');
+      },
+    },
+  );
+
+  setHandler(
+    extendCutoff,
+    (request): ExtensionRecord => {
+      const earlier = state.extensions.find((e) => e.requestId === request.requestId);
+      if (earlier) return earlier;
+      const record: ExtensionRecord = { requestId: request.requestId, actor: request.actor, from: iso(cutoff), to: iso(Date.parse(request.cutoff)), reason: request.reason, extendedAt: iso(Date.now()) };
+      cutoff = Date.parse(request.cutoff);
+      state.cutoff = record.to;
+      state.extensions.push(record);
+      upsertSearchAttributes([{ key: CampaignCutoff, value: new Date(cutoff) }]);
+      version++;
+      return record;
+    },
+    {
+      validator: (request) => {
+        if (state.extensions.some((e) => e.requestId === request.requestId)) return;
+        const to = Date.parse(request.cutoff);
+        if (isTerminal()) throw fail(UnitPhaseFailure.InvalidExtension, `unit ${unit.id} is already ${state.status} for ${phase.name}`);
+        if (Date.now() >= cutoff) throw fail(UnitPhaseFailure.InvalidExtension, `the cutoff ${iso(cutoff)} has already passed; reinstate the unit instead`, { cutoff: iso(cutoff) });
+        if (!(to > cutoff)) throw fail(UnitPhaseFailure.InvalidExtension, `the new cutoff ${request.cutoff} is not later than the current one, ${iso(cutoff)}`, { cutoff: iso(cutoff) });
+      },
+    },
+  );
+
+  /** Acts on every instant that has come: reminders, overdue reviews, the cutoff. */
+  function actOnTheClock(now: number) {
+    if (awaitingSubmission()) {
+      for (const { offset, ms } of reminderOffsets) {
+        const at = cutoff - ms;
+        if (at > reminderCursor && at <= now) {
+          send(
+            { kind: 'submission-reminder', key: `${offset}@${iso(cutoff)}`, recipient: recipients.unit, message: `Reminder: ${unit.name} has not yet submitted its ${phase.submission.kind} for ${phase.name}; the cutoff is ${iso(cutoff)}.`, data: { cutoff: iso(cutoff), offset, dueAt: iso(at) } },
+            state.reminders,
+          );
+        }
+      }
+    }
+    reminderCursor = Math.max(reminderCursor, now);
+
+    if (awaitingSubmission() && now >= cutoff) {
+      state.forfeitedAt = iso(now);
+      setStatus('forfeited');
+      const data = { cutoff: iso(cutoff) };
+      const text = `${unit.name} (${unit.id}) has no accepted ${phase.submission.kind} for ${phase.name} by the cutoff ${iso(cutoff)} and forfeits (視為自動放棄).`;
+      send({ kind: 'unit-forfeited', key: iso(cutoff), recipient: recipients.unit, message: text, data });
+      send({ kind: 'unit-forfeited', key: iso(cutoff), recipient: recipients.supervisor, message: text, data }, state.escalations);
+      send({ kind: 'unit-forfeited', key: iso(cutoff), recipient: recipients.coordinator, message: text, data }, state.escalations);
+    }
+
+    const pending = state.status === 'submitted' ? state.submissions[state.submissions.length - 1] : undefined;
+    if (pending) {
+      const submittedAt = Date.parse(pending.submittedAt);
+      if (!pending.reviewOverdueNotifiedAt && now >= submittedAt + reviewWithinMs) {
+        pending.reviewOverdueNotifiedAt = iso(now);
+        send({ kind: 'review-overdue', key: `submission-${pending.number}`, recipient: recipients.supervisor, message: `Submission ${pending.number} of ${unit.name} for ${phase.name} has waited ${phase.reviewWithin} for review.`, data: { submittedAt: pending.submittedAt } }, state.reminders);
+      }
+      if (!pending.reviewEscalatedAt && now >= submittedAt + 2 * reviewWithinMs) {
+        pending.reviewEscalatedAt = iso(now);
+        send({ kind: 'review-escalated', key: `submission-${pending.number}`, recipient: recipients.coordinator, message: `Reviewer ${supervisor.name} has not reviewed submission ${pending.number} of ${unit.name} for ${phase.name}, submitted ${pending.submittedAt}.`, data: { submittedAt: pending.submittedAt, reviewer: supervisor.id } }, state.escalations);
+      }
+    }
+  }
+
+  /** The next instant the clock matters, if any. */
+  function nextWake(now: number): number | undefined {
+    const instants: number[] = [];
+    if (awaitingSubmission()) {
+      instants.push(cutoff, ...reminderOffsets.map(({ ms }) => cutoff - ms));
+    }
+    const pending = state.status === 'submitted' ? state.submissions[state.submissions.length - 1] : undefined;
+    if (pending) {
+      const submittedAt = Date.parse(pending.submittedAt);
+      if (!pending.reviewOverdueNotifiedAt) instants.push(submittedAt + reviewWithinMs);
+      if (!pending.reviewEscalatedAt) instants.push(submittedAt + 2 * reviewWithinMs);
+    }
+    const future = instants.filter((at) => at > now);
+    return future.length ? Math.min(...future) : undefined;
+  }
+
+  async function flushOutbox() {
+    while (outbox.length) {
+      const { draft, record } = outbox.shift()!;
+      const sent = await notify(campaignId, draft);
+      record?.push({ notificationId: sent.id, kind: sent.kind, to: `${sent.recipient.role}:${sent.recipient.id}`, at: sent.occurredAt });
+    }
+  }
+
+  try {
+    if (Date.now() < opensAt) await sleep(opensAt - Date.now(), { summary: `${phase.name} opens` });
+    setStatus('open');
+    send({ kind: 'phase-opened', key: phase.opensAt, recipient: recipients.unit, message: `${input.campaignTitle}: the ${phase.name} phase is open. Submit your ${phase.submission.kind} (${phase.submission.description}) before ${iso(cutoff)}.`, data: { cutoff: iso(cutoff), submission: phase.submission.kind } });
+
+    for (;;) {
+      actOnTheClock(Date.now());
+      await flushOutbox();
+      if (isTerminal()) break;
+      const seen = version;
+      const wake = nextWake(Date.now());
+      const moved = () => version !== seen;
+      if (wake === undefined) await condition(moved);
+      else await condition(moved, wake - Date.now(), { summary: nextWakeSummary(wake) });
+    }
+    await condition(allHandlersFinished);
+    return state.status as UnitPhaseOutcome;
+  } catch (err) {
+    if (isCancellation(err)) {
+      state.cancelledAt = iso(Date.now());
+      setStatus('cancelled');
+    }
+    throw err;
+  }
+
+  function nextWakeSummary(wake: number): string {
+    if (wake === cutoff && awaitingSubmission()) return `cutoff ${iso(cutoff)}`;
+    return awaitingSubmission() ? 'next reminder' : 'review deadline';
+  }
+}
