@@ -41,9 +41,14 @@ const envSchema = z.object({
   API_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/i, 'a size such as 512kb or 2mb').default('1mb'),
   API_TOKENS: tokensSchema.default(new Map()),
   API_PUBLIC_URL: z.url().optional(),
+  /** Every Temporal call the API makes is cut off after this long and answered 503. */
+  API_TEMPORAL_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
 });
 
 export type Env = z.input<typeof envSchema>;
+
+/** Every environment variable the app reads; test/compose.test.ts checks the deployment sets each one. */
+export const CONFIG_ENV_KEYS = Object.keys(envSchema.shape) as (keyof Env)[];
 
 export interface Config {
   temporal: {
@@ -56,7 +61,7 @@ export interface Config {
     tlsKeyPath?: string;
   };
   webhookSigningSecret: string;
-  api: { port: number; bodyLimit: string; tokens: Map<string, TokenGrant>; publicUrl?: string };
+  api: { port: number; bodyLimit: string; tokens: Map<string, TokenGrant>; publicUrl?: string; temporalTimeoutMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -79,6 +84,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       tlsKeyPath: e.TEMPORAL_TLS_KEY_PATH,
     },
     webhookSigningSecret: e.WEBHOOK_SIGNING_SECRET,
-    api: { port: e.API_PORT, bodyLimit: e.API_BODY_LIMIT, tokens: e.API_TOKENS, publicUrl: e.API_PUBLIC_URL },
+    api: { port: e.API_PORT, bodyLimit: e.API_BODY_LIMIT, tokens: e.API_TOKENS, publicUrl: e.API_PUBLIC_URL, temporalTimeoutMs: e.API_TEMPORAL_TIMEOUT_MS },
   };
 }

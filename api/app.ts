@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
+import type { Client } from '@temporalio/client';
+import type { z } from 'zod';
+import type { Config } from '../config';
+import { authorizeUnit, scopeFor, tokenVerifier, type Principal, type Scope } from './access';
+import { Campaigns, type Caller } from './campaigns';
+import { ApiError, toApiError, validationError } from './errors';
+import { IDEMPOTENCY_KEY_PATTERN, IdempotencyStore, type StoredReply } from './idempotency';
+import { docsPage, openApiDocument } from './openapi';
+import { routes, type Route, type RouteContext } from './routes';
+
+// The HTTP side: authenticate, check the role, validate, dedupe by Idempotency-Key, run the
+// route's handler under a Temporal deadline, and answer every failure with one envelope.
+
+export type LogLine = Record<string, unknown>;
+
+export interface AppDeps {
+  config: Config;
+  temporal: Client;
+  /** One JSON object per line; never given tokens, bodies or household data. */
+  log?: (line: LogLine) => void;
+}
+
+const jsonLine = (line: LogLine) => process.stdout.write(`${JSON.stringify(line)}\n`);
+
+export function createApp({ config, temporal, log = jsonLine }: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  const campaigns = new Campaigns(temporal, config.temporal.taskQueue);
+  const authenticate = tokenVerifier(config.api.tokens);
+  const idempotency = new IdempotencyStore();
+  const document = openApiDocument(routes, config.api.publicUrl);
+  const html = docsPage(document);
+  const location = (path: string) => (config.api.publicUrl ? new URL(path, config.api.publicUrl).toString() : path);
+
+  /** Turns a thrown error into a reply; logs only what is a bug (a 500), by name and message. */
+  const errorReply = (err: unknown, route: string): StoredReply => {
+    const apiError = toApiError(err);
+    if (apiError.status >= 500 && apiError.status !== 503) {
+      log({ event: 'error', route, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), stack: err instanceof Error ? err.stack : undefined });
+    }
+    return { status: apiError.status, body: apiError.envelope, headers: apiError.extra.headers ?? {} };
+  };
+
+  async function answer(route: Route, req: Request): Promise<StoredReply> {
+    let principal: Principal | undefined;
+    let scope: Scope | undefined;
+    if (route.action) {
+      principal = authenticate(req);
+      scope = scopeFor(principal, route.action);
+    }
+    const params = parse(route.params, req.params, 404, 'path');
+    const query = parse(route.query, req.query, 400, 'query');
+    const body = parse(route.body, req.body ?? {}, 400, 'body');
+    const key = req.get('idempotency-key');
+    if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
+      throw new ApiError(400, 'invalid-idempotency-key', `Idempotency-Key must match ${IDEMPOTENCY_KEY_PATTERN.source}`);
+    }
+    // Scoped by operation and subject, so one key reused on another action or by another caller is a new request.
+    const caller: Caller | undefined = principal && { principal, requestId: `${route.operationId}:${principal.subject}:${key ?? randomUUID()}` };
+    const ctx: RouteContext = {
+      params,
+      query,
+      body,
+      caller,
+      scope,
+      campaigns,
+      location,
+      openapi: () => document,
+      docsHtml: () => html,
+      authorizeUnit: (unitId, supervisorOf) => authorizeUnit(principal!, scope!, route.action!, unitId, supervisorOf),
+    };
+    const run = async (): Promise<StoredReply> => {
+      try {
+        const reply = await temporal.connection.withDeadline(Date.now() + config.api.temporalTimeoutMs, () => route.handle(ctx));
+        return { status: route.response.status, body: reply.body, headers: reply.headers ?? {} };
+      } catch (err) {
+        return errorReply(err, route.path);
+      }
+    };
+    const changesState = route.method === 'post' && principal !== undefined;
+    return changesState && key !== undefined ? idempotency.run(`${principal!.subject}\n${key}\n${req.method} ${req.path}`, req.body, run) : run();
+  }
+
+  app.use((req, res, next) => {
+    const started = Date.now();
+    res.on('finish', () => {
+      log({ event: 'request', method: req.method, route: (res.locals.route as string | undefined) ?? 'unmatched', status: res.statusCode, ms: Date.now() - started });
+    });
+    next();
+  });
+  app.use(express.json({ limit: config.api.bodyLimit }));
+
+  for (const route of routes) {
+    app[route.method](route.path, (req, res, next) => {
+      res.locals.route = route.path;
+      answer(route, req).then((reply) => send(res, reply, route.response.mediaType), next);
+    });
+  }
+
+  // A known path with a method it does not have is 405 with Allow; anything else is 404.
+  const methodsByPath = new Map<string, string[]>();
+  for (const route of routes) methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method.toUpperCase()]);
+  for (const [path, methods] of methodsByPath) {
+    app.all(path, (req, _res, next) => {
+      next(new ApiError(405, 'method-not-allowed', `${req.method} is not allowed here; use ${methods.join(' or ')}`, { headers: { Allow: methods.join(', ') } }));
+    });
+  }
+  app.use((req, _res, next) => next(new ApiError(404, 'not-found', `no route ${req.method} ${req.path}`)));
+
+  const onError: ErrorRequestHandler = (err, _req, res, _next) => {
+    send(res, errorReply(err, (res.locals.route as string | undefined) ?? 'unmatched'));
+  };
+  app.use(onError);
+  return app;
+}
+
+function parse(schema: z.ZodType | undefined, value: unknown, status: 400 | 404, where: string): unknown {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value);
+  if (!result.success) throw validationError(status, where, result.error);
+  return result.data;
+}
+
+function send(res: Response, reply: StoredReply, mediaType?: 'text/html'): void {
+  res.status(reply.status).set(reply.headers).set('Cache-Control', 'no-store');
+  if (mediaType === 'text/html' && reply.status < 300) res.type('html').send(reply.body);
+  else res.json(reply.body);
+}

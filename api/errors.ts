@@ -1,0 +1,128 @@
+import { isGrpcServiceError, ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import type { z } from 'zod';
+import { CampaignFailure } from '../workflows/campaign/messages';
+import { UnitPhaseFailure } from '../workflows/unit/messages';
+
+// One error envelope for every answer that is not a success, and one place that maps what can go
+// wrong (a bad request, a workflow refusing an update, Temporal being away) to an HTTP status.
+
+export interface Issue {
+  path: (string | number)[];
+  message: string;
+}
+
+export interface ErrorEnvelope {
+  error: { status: number; code: string; message: string; issues?: Issue[]; details?: Record<string, unknown> };
+}
+
+/** Seconds a client should wait before retrying when Temporal is unreachable. */
+export const RETRY_AFTER_SECONDS = 5;
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly extra: { issues?: Issue[]; details?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  ) {
+    super(message);
+  }
+
+  get envelope(): ErrorEnvelope {
+    const { issues, details } = this.extra;
+    return { error: { status: this.status, code: this.code, message: this.message, ...(issues ? { issues } : {}), ...(details ? { details } : {}) } };
+  }
+}
+
+export function validationError(status: 400 | 404, where: string, error: z.ZodError): ApiError {
+  const issues = error.issues.map((issue) => ({ path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: issue.message }));
+  const listed = issues.map((i) => `${i.path.join('.') || '(whole)'}: ${i.message}`).join('; ');
+  return status === 404
+    ? new ApiError(404, 'not-found', `no such resource: ${listed}`, { issues })
+    : new ApiError(400, 'invalid-request', `invalid ${where} (${issues.length} problem${issues.length === 1 ? '' : 's'}): ${listed}`, { issues });
+}
+
+export const temporalUnavailable = (): ApiError =>
+  new ApiError(503, 'temporal-unavailable', `Temporal did not answer in time; retry in ${RETRY_AFTER_SECONDS} s (with the same Idempotency-Key for a POST)`, {
+    headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+  });
+
+type FailureType = (typeof UnitPhaseFailure)[keyof typeof UnitPhaseFailure] | (typeof CampaignFailure)[keyof typeof CampaignFailure];
+
+/** The status for every failure type a workflow update can raise; a new type will not compile until it is mapped. */
+const FAILURE_STATUS: Record<FailureType, number> = {
+  PhaseNotOpenYet: 409,
+  CutoffPassed: 409,
+  AwaitingReview: 409,
+  AlreadyApproved: 409,
+  UnitPhaseClosed: 409,
+  NothingToReview: 409,
+  InvalidExtension: 409,
+  WrongSubmissionKind: 422,
+  ReasonRequired: 422,
+  NotSupervisor: 403,
+  NotAwaitingSignOff: 409,
+  CampaignClosed: 409,
+  UnitNotForfeited: 409,
+  UnknownUnit: 404,
+};
+
+const isFailureType = (type: string | undefined | null): type is FailureType => type != null && Object.hasOwn(FAILURE_STATUS, type);
+
+function fromApplicationFailure(failure: ApplicationFailure): ApiError | undefined {
+  if (!isFailureType(failure.type)) return undefined;
+  const [first] = failure.details ?? [];
+  const details = first && typeof first === 'object' ? (first as Record<string, unknown>) : undefined;
+  return new ApiError(FAILURE_STATUS[failure.type], failure.type, failure.message, details ? { details } : {});
+}
+
+/** gRPC status codes (grpc-js is the client's dependency, not ours). */
+const grpcStatus = { CANCELLED: 1, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14 } as const;
+const UNAVAILABLE_CODES = new Set<number>([grpcStatus.UNAVAILABLE, grpcStatus.DEADLINE_EXCEEDED, grpcStatus.CANCELLED, grpcStatus.RESOURCE_EXHAUSTED]);
+
+function fromGrpcCode(code: number, details: string): ApiError | undefined {
+  if (UNAVAILABLE_CODES.has(code)) return temporalUnavailable();
+  if (code === grpcStatus.NOT_FOUND) return new ApiError(404, 'not-found', details);
+  if (code === grpcStatus.INVALID_ARGUMENT) return new ApiError(400, 'invalid-request', details);
+  return undefined;
+}
+
+/** Errors the JSON body parser raises, by their `type`. */
+const BODY_ERRORS: Record<string, [number, string, string]> = {
+  'entity.parse.failed': [400, 'malformed-json', 'the request body is not valid JSON'],
+  'entity.too.large': [413, 'body-too-large', 'the request body is larger than this server accepts'],
+  'encoding.unsupported': [415, 'unsupported-encoding', 'the request body has a content encoding this server does not accept'],
+  'charset.unsupported': [415, 'unsupported-charset', 'the request body has a charset this server does not accept'],
+};
+
+/** Maps anything thrown while answering a request to an ApiError; only genuine bugs become 500. */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    const mapped = fromApplicationFailure(err.cause);
+    if (mapped) return mapped;
+  }
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return temporalUnavailable();
+  if (err instanceof WorkflowNotFoundError) return new ApiError(404, 'not-found', err.message);
+  const grpc = isGrpcServiceError(err) ? err : err instanceof ServiceError && isGrpcServiceError(err.cause) ? err.cause : undefined;
+  const fromGrpc = grpc && fromGrpcCode(grpc.code, grpc.details);
+  if (fromGrpc) return fromGrpc;
+  if (err instanceof ServiceError || isConnectionError(err)) return temporalUnavailable();
+  if (isBodyParserError(err)) {
+    const known = BODY_ERRORS[err.type];
+    if (known) return new ApiError(known[0], known[1], known[2]);
+    if (err.status >= 400 && err.status < 500) return new ApiError(err.status, 'bad-request', err.expose ? err.message : 'the request could not be read');
+  }
+  return new ApiError(500, 'internal', 'an unexpected error; it has been logged');
+}
+
+/** http-errors as raised by body-parser and the router (e.g. a malformed %-escape in the path). */
+function isBodyParserError(err: unknown): err is { type: string; status: number; expose: boolean; message: string } {
+  return err instanceof Error && typeof (err as { status?: unknown }).status === 'number';
+}
+
+/** The client throws plain Errors when it cannot reach the server at all (e.g. connection refused at connect time). */
+function isConnectionError(err: unknown): boolean {
+  return err instanceof Error && /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|Failed to connect|deadline|TransportError/i.test(`${err.name} ${err.message}`);
+}

@@ -1,0 +1,323 @@
+import { z } from 'zod';
+import { campaignPlanSchema } from '../domain/plan';
+import { cancelCampaign, reinstateUnit, signOffPhase } from '../workflows/campaign/messages';
+import { extendCutoff, review, submit } from '../workflows/unit/messages';
+import type { Action, Scope } from './access';
+import type { Caller, Campaigns } from './campaigns';
+import { temporalUnavailable } from './errors';
+import {
+  campaignListSchema,
+  campaignParams,
+  campaignStartedSchema,
+  campaignStateSchema,
+  extendCutoffBody,
+  extensionSchema,
+  healthSchema,
+  listCampaignsQuery,
+  phaseParams,
+  phaseQuery,
+  phaseViewSchema,
+  readinessSchema,
+  reasonBody,
+  reinstatementSchema,
+  reviewBody,
+  reviewResultSchema,
+  signOffBody,
+  submitBody,
+  submitResultSchema,
+  unitParams,
+  unitPhaseParams,
+  unitViewSchema,
+} from './schemas';
+
+// The route table: path, method, access, schemas, documented statuses and handler of every
+// operation. The express app and the OpenAPI document are both built from it, so they agree.
+
+export interface Reply<R> {
+  body: R;
+  headers?: Record<string, string>;
+}
+
+export interface RouteContext {
+  params: unknown;
+  query: unknown;
+  body: unknown;
+  /** Present on every route that has an action (the app authenticated the token). */
+  caller?: Caller;
+  scope?: Scope;
+  campaigns: Campaigns;
+  openapi: () => object;
+  docsHtml: () => string;
+  /** Prefix for Location headers (the configured public URL, or none for relative ones). */
+  location: (path: string) => string;
+  authorizeUnit(unitId: string, supervisorOf: () => Promise<string>): Promise<void>;
+}
+
+interface TypedContext<P, Q, B> extends Omit<RouteContext, 'params' | 'query' | 'body' | 'caller'> {
+  params: P;
+  query: Q;
+  body: B;
+  caller: Caller;
+}
+
+interface RouteSpec<PS extends z.ZodType, QS extends z.ZodType, BS extends z.ZodType, RS extends z.ZodType> {
+  operationId: string;
+  method: 'get' | 'post';
+  /** Express-style path; the OpenAPI document turns `:name` into `{name}`. */
+  path: string;
+  summary: string;
+  tag: 'campaigns' | 'phases' | 'units' | 'operations';
+  /** The access-matrix row; absent for the public operational routes. */
+  action?: Action;
+  params?: PS;
+  query?: QS;
+  body?: BS;
+  response: { status: number; description: string; schema: RS; mediaType?: 'text/html'; location?: boolean };
+  /** Every non-success status the route can answer, for the docs. */
+  errors: readonly number[];
+  handle(ctx: TypedContext<z.output<PS>, z.output<QS>, z.output<BS>>): Promise<Reply<z.input<RS>>>;
+}
+
+export interface Route extends Omit<RouteSpec<z.ZodType, z.ZodType, z.ZodType, z.ZodType>, 'handle'> {
+  handle(ctx: RouteContext): Promise<Reply<unknown>>;
+}
+
+function route<PS extends z.ZodType, QS extends z.ZodType, BS extends z.ZodType, RS extends z.ZodType>(spec: RouteSpec<PS, QS, BS, RS>): Route {
+  // The app validates params, query and body with the spec's schemas and authenticates before
+  // calling, so the context has the shapes the handler's types say.
+  return { ...spec, handle: (ctx) => spec.handle(ctx as TypedContext<z.output<PS>, z.output<QS>, z.output<BS>>) } as Route;
+}
+
+const SECURED = [401, 403] as const;
+const READ = [...SECURED, 404, 503] as const;
+const WRITE = [400, ...SECURED, 404, 409, 413, 422, 503] as const;
+
+const unitTarget = (p: z.output<typeof unitPhaseParams>) => ({ campaignId: p.campaignId, phase: p.phase, unitId: p.unitId });
+
+/** Looks up the unit's supervisor (and answers 404 for a unit phase that does not exist). */
+const supervisorOf = (campaigns: Campaigns, p: z.output<typeof unitPhaseParams>) => async () =>
+  (await campaigns.unitPhase(p.campaignId, p.phase, p.unitId)).supervisor;
+
+export const routes: Route[] = [
+  route({
+    operationId: 'health',
+    method: 'get',
+    path: '/health',
+    summary: 'The process is up (does not touch Temporal).',
+    tag: 'operations',
+    response: { status: 200, description: 'up', schema: healthSchema },
+    errors: [],
+    handle: async () => ({ body: { status: 'ok' as const } }),
+  }),
+  route({
+    operationId: 'readiness',
+    method: 'get',
+    path: '/ready',
+    summary: 'Temporal is reachable: 503 with Retry-After when it is not.',
+    tag: 'operations',
+    response: { status: 200, description: 'ready', schema: readinessSchema },
+    errors: [503],
+    handle: async ({ campaigns }) => {
+      try {
+        await campaigns.ready();
+      } catch {
+        throw temporalUnavailable();
+      }
+      return { body: { status: 'ready' as const, temporal: 'reachable' } };
+    },
+  }),
+  route({
+    operationId: 'openapi',
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'This API as an OpenAPI 3.1 document.',
+    tag: 'operations',
+    response: { status: 200, description: 'the document', schema: z.record(z.string(), z.unknown()) },
+    errors: [],
+    handle: async ({ openapi }) => ({ body: openapi() as Record<string, unknown> }),
+  }),
+  route({
+    operationId: 'docs',
+    method: 'get',
+    path: '/docs',
+    summary: 'A browsable page of every operation (self-contained HTML).',
+    tag: 'operations',
+    response: { status: 200, description: 'HTML', schema: z.string(), mediaType: 'text/html' },
+    errors: [],
+    handle: async ({ docsHtml }) => ({ body: docsHtml() }),
+  }),
+  route({
+    operationId: 'startCampaign',
+    method: 'post',
+    path: '/campaigns',
+    summary: 'Start a campaign from its plan. 202 with Location; 400 lists every problem in the plan; 409 if the id exists.',
+    tag: 'campaigns',
+    action: 'startCampaign',
+    body: campaignPlanSchema,
+    response: { status: 202, description: 'started; Location is the campaign', schema: campaignStartedSchema, location: true },
+    errors: [400, ...SECURED, 409, 413, 422, 503],
+    handle: async ({ body, caller, campaigns, location }) => {
+      const { workflowId } = await campaigns.start(body, caller);
+      const path = location(`/campaigns/${body.id}`);
+      return { body: { campaignId: body.id, workflowId, status: 'started' as const, location: path }, headers: { Location: path } };
+    },
+  }),
+  route({
+    operationId: 'listCampaigns',
+    method: 'get',
+    path: '/campaigns',
+    summary: 'Campaigns, newest first, filtered by status and phase; page on with nextCursor.',
+    tag: 'campaigns',
+    action: 'listCampaigns',
+    query: listCampaignsQuery,
+    response: { status: 200, description: 'a page of campaigns', schema: campaignListSchema },
+    errors: [400, ...SECURED, 503],
+    handle: async ({ query, campaigns }) => ({ body: await campaigns.list(query) }),
+  }),
+  route({
+    operationId: 'readCampaign',
+    method: 'get',
+    path: '/campaigns/:campaignId',
+    summary: 'One campaign: status, current phase, each phase’s participants, approvals, forfeitures and sign-off.',
+    tag: 'campaigns',
+    action: 'readCampaign',
+    params: campaignParams,
+    response: { status: 200, description: 'the campaign', schema: campaignStateSchema },
+    errors: READ,
+    handle: async ({ params, campaigns }) => ({ body: await campaigns.campaign(params.campaignId) }),
+  }),
+  route({
+    operationId: 'cancelCampaign',
+    method: 'post',
+    path: '/campaigns/:campaignId/cancel',
+    summary: 'Cancel the campaign, with a reason (coordinator).',
+    tag: 'campaigns',
+    action: 'cancelCampaign',
+    params: campaignParams,
+    body: reasonBody,
+    response: { status: 200, description: 'the campaign, cancelled', schema: campaignStateSchema },
+    errors: WRITE,
+    handle: async ({ params, body, caller, campaigns }) => ({
+      body: await campaigns.updateCampaign(params.campaignId, cancelCampaign, body, caller, (state, id) =>
+        state.cancellation?.requestId === id ? state : undefined,
+      ),
+    }),
+  }),
+  route({
+    operationId: 'readPhase',
+    method: 'get',
+    path: '/campaigns/:campaignId/phases/:phase',
+    summary: 'One phase with the progress of each of its units (paged by offset and limit).',
+    tag: 'phases',
+    action: 'readPhase',
+    params: phaseParams,
+    query: phaseQuery,
+    response: { status: 200, description: 'the phase', schema: phaseViewSchema },
+    errors: [400, ...READ],
+    handle: async ({ params, query, campaigns }) => ({ body: await campaigns.phaseView(params.campaignId, params.phase, query) }),
+  }),
+  route({
+    operationId: 'signOffPhase',
+    method: 'post',
+    path: '/campaigns/:campaignId/phases/:phase/sign-off',
+    summary: 'Sign off a phase that awaits the coordinator, so the campaign moves on.',
+    tag: 'phases',
+    action: 'signOffPhase',
+    params: phaseParams,
+    body: signOffBody,
+    response: { status: 200, description: 'the campaign after sign-off', schema: campaignStateSchema },
+    errors: WRITE,
+    handle: async ({ params, body, caller, campaigns }) => ({
+      body: await campaigns.updateCampaign(params.campaignId, signOffPhase, { ...body, phase: params.phase }, caller, (state, id) =>
+        state.phases.some((p) => p.signOff?.requestId === id) ? state : undefined,
+      ),
+    }),
+  }),
+  route({
+    operationId: 'readUnit',
+    method: 'get',
+    path: '/campaigns/:campaignId/units/:unitId',
+    summary: 'One unit across all four phases, with its submissions, reviews, extensions, reminders and escalations.',
+    tag: 'units',
+    action: 'readUnit',
+    params: unitParams,
+    response: { status: 200, description: 'the unit', schema: unitViewSchema },
+    errors: READ,
+    handle: async ({ params, campaigns, authorizeUnit }) => ({
+      body: await campaigns.unitView(params.campaignId, params.unitId, (supervisorOf) => authorizeUnit(params.unitId, supervisorOf)),
+    }),
+  }),
+  route({
+    operationId: 'reinstateUnit',
+    method: 'post',
+    path: '/campaigns/:campaignId/units/:unitId/reinstate',
+    summary: 'Reinstate a unit that forfeited a finished phase: it takes part again from the next phase on.',
+    tag: 'units',
+    action: 'reinstateUnit',
+    params: unitParams,
+    body: reasonBody,
+    response: { status: 200, description: 'the reinstatement', schema: reinstatementSchema },
+    errors: WRITE,
+    handle: async ({ params, body, caller, campaigns }) => ({
+      body: await campaigns.updateCampaign(params.campaignId, reinstateUnit, { ...body, unitId: params.unitId }, caller, (state, id) =>
+        state.reinstatements.find((r) => r.requestId === id),
+      ),
+    }),
+  }),
+  route({
+    operationId: 'submit',
+    method: 'post',
+    path: '/campaigns/:campaignId/phases/:phase/units/:unitId/submissions',
+    summary: 'A unit submits its roster or report for a phase. 409 after the cutoff, naming it and the forfeiture.',
+    tag: 'units',
+    action: 'submit',
+    params: unitPhaseParams,
+    body: submitBody,
+    response: { status: 201, description: 'accepted for review; Location is the unit', schema: submitResultSchema, location: true },
+    errors: WRITE,
+    handle: async ({ params, body, caller, campaigns, authorizeUnit, location }) => {
+      await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
+      const result = await campaigns.updateUnitPhase(unitTarget(params), submit, { content: body }, caller, (state, id) => {
+        const earlier = state.submissions.find((s) => s.requestId === id);
+        return earlier && { submissionNumber: earlier.number, status: state.status, submittedAt: earlier.submittedAt };
+      });
+      return { body: result, headers: { Location: location(`/campaigns/${params.campaignId}/units/${params.unitId}`) } };
+    },
+  }),
+  route({
+    operationId: 'review',
+    method: 'post',
+    path: '/campaigns/:campaignId/phases/:phase/units/:unitId/reviews',
+    summary: 'The unit’s supervisor approves or rejects (with a reason) its pending submission.',
+    tag: 'units',
+    action: 'review',
+    params: unitPhaseParams,
+    body: reviewBody,
+    response: { status: 201, description: 'the review', schema: reviewResultSchema },
+    errors: WRITE,
+    handle: async ({ params, body, caller, campaigns, authorizeUnit }) => {
+      await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
+      return {
+        body: await campaigns.updateUnitPhase(unitTarget(params), review, body, caller, (state, id) => {
+          const earlier = state.reviews.find((r) => r.requestId === id);
+          return earlier && { status: state.status, reviewedAt: earlier.reviewedAt };
+        }),
+      };
+    },
+  }),
+  route({
+    operationId: 'extendCutoff',
+    method: 'post',
+    path: '/campaigns/:campaignId/phases/:phase/units/:unitId/cutoff-extensions',
+    summary: 'Move a unit’s cutoff later, before it has passed (coordinator).',
+    tag: 'units',
+    action: 'extendCutoff',
+    params: unitPhaseParams,
+    body: extendCutoffBody,
+    response: { status: 201, description: 'the extension', schema: extensionSchema },
+    errors: WRITE,
+    handle: async ({ params, body, caller, campaigns }) => ({
+      body: await campaigns.updateUnitPhase(unitTarget(params), extendCutoff, body, caller, (state, id) => state.extensions.find((e) => e.requestId === id)),
+    }),
+  }),
+];

@@ -1,0 +1,224 @@
+import { z } from 'zod';
+import { idSchema, instantSchema, PHASE_NAMES, SUBMISSION_KINDS } from '../domain/plan';
+import { CAMPAIGN_PHASE_STATUSES, CAMPAIGN_STATUSES } from '../workflows/campaign/messages';
+import type { CampaignState, ReinstatementRecord } from '../workflows/campaign/messages';
+import { PHASE_STATUSES, type PhaseState } from '../workflows/phase/messages';
+import { UNIT_PHASE_STATUSES } from '../workflows/unit/messages';
+import type { ExtensionRecord, ReviewResult, SubmitResult, UnitPhaseState } from '../workflows/unit/messages';
+
+// Request and response shapes. The routes validate with them and the OpenAPI document is generated
+// from them; the response schemas are typed against the workflows' own types so they cannot drift.
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const phaseName = z.enum(PHASE_NAMES);
+
+// ---- path and query parameters
+
+export const campaignParams = z.object({ campaignId: idSchema });
+export const phaseParams = campaignParams.extend({ phase: phaseName });
+export const unitParams = campaignParams.extend({ unitId: idSchema });
+export const unitPhaseParams = phaseParams.extend({ unitId: idSchema });
+
+export const listCampaignsQuery = z.strictObject({
+  status: z.enum(CAMPAIGN_STATUSES).optional(),
+  phase: phaseName.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,2048}$/, 'the nextCursor of an earlier page').optional(),
+});
+
+export const phaseQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+});
+
+// ---- request bodies
+
+export const submitBody = z.strictObject({
+  kind: z.enum(SUBMISSION_KINDS),
+  /** The report's text, or the note that goes with a roster. */
+  report: text(20_000),
+  figures: z.record(z.string().min(1).max(64), z.number().finite()).optional(),
+});
+
+export const reviewBody = z.discriminatedUnion('decision', [
+  z.strictObject({ decision: z.literal('approve'), reason: text(2_000).optional() }),
+  z.strictObject({ decision: z.literal('reject'), reason: text(2_000).describe('required when rejecting: the unit is told why') }),
+]);
+
+export const extendCutoffBody = z.strictObject({ cutoff: instantSchema, reason: text(2_000) });
+export const reasonBody = z.strictObject({ reason: text(2_000) });
+export const signOffBody = z.strictObject({ note: text(2_000).optional() });
+
+// ---- responses
+
+const actorRecord = { requestId: z.string(), actor: z.string(), at: z.string() };
+
+export const campaignStateSchema = z.object({
+  campaignId: z.string(),
+  title: z.string(),
+  organizer: z.string(),
+  status: z.enum(CAMPAIGN_STATUSES),
+  currentPhase: phaseName.optional(),
+  phases: z.array(
+    z.object({
+      name: phaseName,
+      status: z.enum(CAMPAIGN_PHASE_STATUSES),
+      startedAt: z.string().optional(),
+      closedAt: z.string().optional(),
+      participants: z.array(z.string()),
+      approved: z.array(z.string()),
+      forfeited: z.array(z.string()),
+      signOff: z.object({ ...actorRecord, note: z.string().optional() }).optional(),
+      signOffReminders: z.array(z.string()),
+    }),
+  ),
+  excluded: z.array(z.object({ unitId: z.string(), forfeitedIn: phaseName })),
+  reinstatements: z.array(z.object({ ...actorRecord, unitId: z.string(), reason: z.string(), forfeitedIn: phaseName })),
+  cancellation: z.object({ ...actorRecord, reason: z.string() }).optional(),
+  startedAt: z.string(),
+  closedAt: z.string().optional(),
+}) satisfies z.ZodType<CampaignState>;
+
+export const reinstatementSchema = campaignStateSchema.shape.reinstatements.element satisfies z.ZodType<ReinstatementRecord>;
+
+export const phaseStateSchema = z.object({
+  campaignId: z.string(),
+  phase: phaseName,
+  status: z.enum(PHASE_STATUSES),
+  opensAt: z.string(),
+  cutoff: z.string(),
+  unitIds: z.array(z.string()),
+  groupsClosed: z.number(),
+  groups: z.number(),
+  approved: z.array(z.string()),
+  forfeited: z.array(z.string()),
+}) satisfies z.ZodType<PhaseState>;
+
+const noticeRecord = z.object({ notificationId: z.string(), kind: z.string(), to: z.string(), at: z.string() });
+
+export const extensionSchema = z.object({
+  requestId: z.string(),
+  actor: z.string(),
+  from: z.string(),
+  to: z.string(),
+  reason: z.string(),
+  extendedAt: z.string(),
+}) satisfies z.ZodType<ExtensionRecord>;
+
+export const unitPhaseStateSchema = z.object({
+  campaignId: z.string(),
+  phase: phaseName,
+  unitId: z.string(),
+  unitName: z.string(),
+  supervisor: z.string(),
+  status: z.enum(UNIT_PHASE_STATUSES),
+  opensAt: z.string(),
+  cutoff: z.string(),
+  submissions: z.array(
+    z.object({
+      number: z.number(),
+      requestId: z.string(),
+      actor: z.string(),
+      submittedAt: z.string(),
+      content: z.object({ kind: z.enum(SUBMISSION_KINDS), report: z.string(), figures: z.record(z.string(), z.number()).optional() }),
+      reviewOverdueNotifiedAt: z.string().optional(),
+      reviewEscalatedAt: z.string().optional(),
+    }),
+  ),
+  reviews: z.array(
+    z.object({
+      submissionNumber: z.number(),
+      requestId: z.string(),
+      actor: z.string(),
+      decision: z.enum(['approve', 'reject']),
+      reason: z.string().optional(),
+      reviewedAt: z.string(),
+    }),
+  ),
+  extensions: z.array(extensionSchema),
+  reminders: z.array(noticeRecord),
+  escalations: z.array(noticeRecord),
+  forfeitedAt: z.string().optional(),
+  approvedAt: z.string().optional(),
+  cancelledAt: z.string().optional(),
+}) satisfies z.ZodType<UnitPhaseState>;
+
+export const submitResultSchema = z.object({
+  submissionNumber: z.number(),
+  status: z.enum(UNIT_PHASE_STATUSES),
+  submittedAt: z.string(),
+}) satisfies z.ZodType<SubmitResult>;
+
+export const reviewResultSchema = z.object({ status: z.enum(UNIT_PHASE_STATUSES), reviewedAt: z.string() }) satisfies z.ZodType<ReviewResult>;
+
+export const campaignStartedSchema = z.object({ campaignId: z.string(), workflowId: z.string(), status: z.literal('started'), location: z.string() });
+
+export const campaignListSchema = z.object({
+  campaigns: z.array(
+    z.object({
+      campaignId: z.string(),
+      organizer: z.string().optional(),
+      status: z.enum(CAMPAIGN_STATUSES).optional(),
+      phase: phaseName.optional(),
+      /** Temporal's own execution status, e.g. RUNNING, COMPLETED, TERMINATED. */
+      execution: z.string(),
+      startedAt: z.string(),
+      closedAt: z.string().optional(),
+    }),
+  ),
+  nextCursor: z.string().optional(),
+});
+
+/** A unit in a phase view: its progress, without what it submitted (that is in the unit view). */
+export const unitSummarySchema = z.object({
+  unitId: z.string(),
+  /** Absent while the phase is still starting the unit's workflow. */
+  unitName: z.string().optional(),
+  supervisor: z.string().optional(),
+  status: z.enum(UNIT_PHASE_STATUSES),
+  cutoff: z.string(),
+  submissions: z.number(),
+  lastDecision: z.enum(['approve', 'reject']).optional(),
+  approvedAt: z.string().optional(),
+  forfeitedAt: z.string().optional(),
+});
+
+export const phaseViewSchema = z.object({
+  campaignId: z.string(),
+  phase: phaseName,
+  status: z.enum(CAMPAIGN_PHASE_STATUSES),
+  /** Absent until the phase has started. */
+  state: phaseStateSchema.optional(),
+  units: z.array(unitSummarySchema),
+  page: z.object({ offset: z.number(), limit: z.number(), total: z.number(), nextOffset: z.number().optional() }),
+});
+
+export const UNIT_PARTICIPATION = ['taking-part', 'not-started', 'not-taking-part'] as const;
+
+export const unitViewSchema = z.object({
+  campaignId: z.string(),
+  unitId: z.string(),
+  phases: z.array(
+    z.object({
+      phase: phaseName,
+      /** not-started: the phase has not begun, so the unit has no workflow for it yet; not-taking-part: excluded after forfeiting. */
+      participation: z.enum(UNIT_PARTICIPATION),
+      state: unitPhaseStateSchema.optional(),
+    }),
+  ),
+});
+
+export const healthSchema = z.object({ status: z.literal('ok') });
+export const readinessSchema = z.object({ status: z.literal('ready'), temporal: z.string() });
+
+export const errorEnvelopeSchema = z
+  .object({
+    error: z.object({
+      status: z.number().int(),
+      code: z.string(),
+      message: z.string(),
+      issues: z.array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() })).optional(),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  })
+  .meta({ id: 'ErrorEnvelope' });
