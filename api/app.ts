@@ -27,7 +27,7 @@ const jsonLine = (line: LogLine) => process.stdout.write(`${JSON.stringify(line)
 export function createApp({ config, temporal, log = jsonLine }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  const campaigns = new Campaigns(temporal, config.temporal.taskQueue);
+  const campaigns = new Campaigns(temporal, config.temporal.taskQueue, config.api.cursorSecret);
   const authenticate = tokenVerifier(config.api.tokens);
   const idempotency = new IdempotencyStore();
   const document = openApiDocument(routes, config.api.publicUrl);

@@ -1,3 +1,4 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowExecutionStatusName } from '@temporalio/client';
 import { defaultPayloadConverter, WorkflowNotFoundError, type Payload } from '@temporalio/common';
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
@@ -32,10 +33,16 @@ type WhenEnded<Ret> = (requestId: string) => Promise<Ret>;
 const PHASE_VIEW_CONCURRENCY = 16;
 
 export class Campaigns {
+  private readonly cursorKey: Buffer;
+
   constructor(
     private readonly temporal: Client,
     private readonly taskQueue: string,
-  ) {}
+    /** Without one, cursors are good for this process's life only. */
+    cursorSecret?: string,
+  ) {
+    this.cursorKey = cursorSecret ? Buffer.from(cursorSecret) : randomBytes(32);
+  }
 
   /** Starts the campaign; a retry carrying the first start's request id is answered as that start was. */
   async start(plan: CampaignPlan, caller: Caller): Promise<{ workflowId: string }> {
@@ -74,7 +81,7 @@ export class Campaigns {
       namespace: this.temporal.options.namespace,
       query: clauses.join(' AND '),
       pageSize: filter.limit,
-      nextPageToken: filter.cursor ? Buffer.from(filter.cursor, 'base64url') : undefined,
+      nextPageToken: filter.cursor ? this.pageToken(filter.cursor) : undefined,
     });
     const campaigns = response.executions.map((execution) => {
       const fields = execution.searchAttributes?.indexedFields ?? {};
@@ -89,7 +96,23 @@ export class Campaigns {
       };
     });
     const token = response.nextPageToken;
-    return { campaigns, ...(token?.length ? { nextCursor: Buffer.from(token).toString('base64url') } : {}) };
+    return { campaigns, ...(token?.length ? { nextCursor: this.cursor(Buffer.from(token)) } : {}) };
+  }
+
+  // Temporal answers a forged page token with an error it retries until the deadline, so cursors
+  // carry a MAC and a forged one is a quick 400.
+  private cursor(pageToken: Buffer): string {
+    return `${pageToken.toString('base64url')}.${createHmac('sha256', this.cursorKey).update(pageToken).digest('base64url')}`;
+  }
+
+  private pageToken(cursor: string): Buffer {
+    const pageToken = Buffer.from(cursor.split('.')[0]!, 'base64url');
+    const expected = Buffer.from(this.cursor(pageToken));
+    const given = Buffer.from(cursor);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+      throw new ApiError(400, 'invalid-cursor', 'this cursor was not issued by this API (or has expired): list again from the first page');
+    }
+    return pageToken;
   }
 
   async campaign(campaignId: string): Promise<CampaignState> {

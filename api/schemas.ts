@@ -23,7 +23,7 @@ export const listCampaignsQuery = z.strictObject({
   status: z.enum(CAMPAIGN_STATUSES).optional(),
   phase: phaseName.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,2048}$/, 'the nextCursor of an earlier page').optional(),
+  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,2048}\.[A-Za-z0-9_-]{43}$/, 'the nextCursor of an earlier page').optional(),
 });
 
 export const phaseQuery = z.strictObject({
@@ -211,14 +211,12 @@ export const unitViewSchema = z.object({
 export const healthSchema = z.object({ status: z.literal('ok') });
 export const readinessSchema = z.object({ status: z.literal('ready'), temporal: z.string() });
 
-export const errorEnvelopeSchema = z
-  .object({
-    error: z.object({
-      status: z.number().int(),
-      code: z.string(),
-      message: z.string(),
-      issues: z.array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() })).optional(),
-      details: z.record(z.string(), z.unknown()).optional(),
-    }),
-  })
-  .meta({ id: 'ErrorEnvelope' });
+export const errorEnvelopeSchema = z.object({
+  error: z.object({
+    status: z.number().int(),
+    code: z.string(),
+    message: z.string(),
+    issues: z.array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() })).optional(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
+});

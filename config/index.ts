@@ -42,6 +42,8 @@ const envSchema = z.object({
   API_TOKENS: tokensSchema.default(new Map()),
   API_PUBLIC_URL: z.url().optional(),
   /** Every Temporal call the API makes is cut off after this long and answered 503. */
+  /** Signs list cursors so a forged one is refused before it reaches Temporal; set it when several API processes share clients. */
+  API_CURSOR_SECRET: z.string().min(16, 'at least 16 characters').optional(),
   API_TEMPORAL_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
 });
 
@@ -61,7 +63,7 @@ export interface Config {
     tlsKeyPath?: string;
   };
   webhookSigningSecret: string;
-  api: { port: number; bodyLimit: string; tokens: Map<string, TokenGrant>; publicUrl?: string; temporalTimeoutMs: number };
+  api: { port: number; bodyLimit: string; tokens: Map<string, TokenGrant>; publicUrl?: string; temporalTimeoutMs: number; cursorSecret?: string };
 }
 
 export class ConfigError extends Error {}
@@ -84,6 +86,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       tlsKeyPath: e.TEMPORAL_TLS_KEY_PATH,
     },
     webhookSigningSecret: e.WEBHOOK_SIGNING_SECRET,
-    api: { port: e.API_PORT, bodyLimit: e.API_BODY_LIMIT, tokens: e.API_TOKENS, publicUrl: e.API_PUBLIC_URL, temporalTimeoutMs: e.API_TEMPORAL_TIMEOUT_MS },
+    api: { port: e.API_PORT, bodyLimit: e.API_BODY_LIMIT, tokens: e.API_TOKENS, publicUrl: e.API_PUBLIC_URL, temporalTimeoutMs: e.API_TEMPORAL_TIMEOUT_MS, cursorSecret: e.API_CURSOR_SECRET },
   };
 }

@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Connection } from '@temporalio/client';
+import { lazyTemporalClient } from '../api/temporal-client';
+import { temporalServerPath } from '../config/temporal-servers';
+import { campaignSearchAttributes } from '../domain/search-attributes';
+import { apiConfig, eventually, startApi, TOKENS, type RunningApi } from './harness/api';
+import { unionWinterPlan } from './harness/plans';
+import { uniqueId } from './harness/temporal';
+
+// Temporal stopped under a running API: answers must be 503 with Retry-After within seconds, and
+// the API must work again, by itself, once Temporal is back. Our own dev server process, so the
+// test can kill and restart it (on the same SQLite file and port).
+
+const TIMEOUT_MS = 1_500;
+
+let server: ChildProcess | undefined;
+let dataDir: string;
+let port: number;
+let api: RunningApi;
+let connection: Connection;
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port: free } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return free;
+}
+
+function startServer(): void {
+  const attributes = campaignSearchAttributes.flatMap((key) => ['--search-attribute', `${key.name}=${key.type === 'KEYWORD' ? 'Keyword' : 'Datetime'}`]);
+  server = spawn(
+    temporalServerPath('cli'),
+    ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', join(dataDir, 'temporal.db'), '--namespace', 'default', '--log-level', 'error',
+      '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true', ...attributes],
+    { stdio: 'ignore' },
+  );
+}
+
+async function stopServer(): Promise<void> {
+  const running = server;
+  server = undefined;
+  if (!running || running.exitCode !== null) return;
+  await new Promise((resolve) => {
+    running.once('exit', resolve);
+    running.kill('SIGKILL');
+  });
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'relief-outage-'));
+  port = await freePort();
+  const config = apiConfig({ address: `127.0.0.1:${port}`, taskQueue: uniqueId('tq'), timeoutMs: TIMEOUT_MS });
+  const temporal = lazyTemporalClient(config);
+  connection = temporal.connection;
+  api = await startApi(config, temporal.client);
+});
+
+afterAll(async () => {
+  await api?.close();
+  await stopServer();
+  await connection?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const plan = () => unionWinterPlan({ id: uniqueId('c'), webhook: (p) => `http://127.0.0.1:9/${p}` });
+
+async function expectUnavailableQuickly(): Promise<void> {
+  const calls = await Promise.all([
+    api.call('GET', '/ready'),
+    api.call('GET', '/campaigns', { token: TOKENS.coordinator }),
+    api.call('GET', '/campaigns/some-campaign', { token: TOKENS.rightsDept }),
+    api.call('POST', '/campaigns', { token: TOKENS.coordinator, body: plan() }),
+  ]);
+  for (const response of calls) {
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(response.body.error.code).toBe('temporal-unavailable');
+    expect(response.ms).toBeLessThan(5_000);
+  }
+}
+
+test('given Temporal down, then up, then killed, then up again, the API should answer 503 quickly while it is down and work whenever it is up', async () => {
+  // Down from the start: the API started anyway, and is alive but not ready.
+  expect((await api.call('GET', '/health')).status).toBe(200);
+  await expectUnavailableQuickly();
+
+  startServer();
+  await eventually(async () => expect((await api.call('GET', '/ready')).status).toBe(200), 30_000);
+  const first = plan();
+  expect((await api.call('POST', '/campaigns', { token: TOKENS.coordinator, body: first })).status).toBe(202);
+
+  await stopServer();
+  await expectUnavailableQuickly();
+  expect((await api.call('GET', '/health')).status).toBe(200);
+
+  startServer();
+  await eventually(async () => expect((await api.call('GET', '/ready')).status).toBe(200), 30_000);
+  // Same database: the campaign started before the outage is still there.
+  const again = await api.call('POST', '/campaigns', { token: TOKENS.coordinator, body: first });
+  expect(again.status).toBe(409);
+  const listed = await eventually(async () => {
+    const response = await api.call('GET', '/campaigns', { token: TOKENS.coordinator });
+    expect(response.body.campaigns.map((c: { campaignId: string }) => c.campaignId)).toContain(first.id);
+    return response;
+  });
+  expect(listed.status).toBe(200);
+});

@@ -1,0 +1,145 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createApp, type LogLine } from '../../api/app';
+import { loadConfig, type Config } from '../../config';
+import type { CampaignPlan } from '../../domain/plan';
+import { createDevServerEnv, createTestWorker, WEBHOOK_SECRET } from './temporal';
+import { WebhookReceiver } from './webhook-receiver';
+
+// The API on a real port, and a small fetch wrapper, for the test/api*.test.ts suites.
+
+/** Tokens for the roles in unionWinterPlan: rights-dept supervises union-1 and union-3, audit-office union-2. */
+export const TOKENS = {
+  coordinator: 'test-coordinator-token-0001',
+  rightsDept: 'test-reviewer-rights-dept-0001',
+  auditOffice: 'test-reviewer-audit-office-001',
+  union1: 'test-unit-union-1-token-0001',
+  union2: 'test-unit-union-2-token-0001',
+  union3: 'test-unit-union-3-token-0001',
+} as const;
+
+const GRANTS: Record<keyof typeof TOKENS, string> = {
+  coordinator: 'coordinator:union-office',
+  rightsDept: 'reviewer:rights-dept',
+  auditOffice: 'reviewer:audit-office',
+  union1: 'unit:union-1',
+  union2: 'unit:union-2',
+  union3: 'unit:union-3',
+};
+
+export function apiConfig(env: { address: string; taskQueue: string; bodyLimit?: string; timeoutMs?: number }): Config {
+  return loadConfig({
+    TEMPORAL_ADDRESS: env.address,
+    TEMPORAL_TASK_QUEUE: env.taskQueue,
+    WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET,
+    API_PORT: '0',
+    API_BODY_LIMIT: env.bodyLimit ?? '64kb',
+    API_TEMPORAL_TIMEOUT_MS: String(env.timeoutMs ?? 3000),
+    API_TOKENS: Object.entries(GRANTS)
+      .map(([name, grant]) => `${TOKENS[name as keyof typeof TOKENS]}=${grant}`)
+      .join(','),
+  });
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  // Tests read whatever the envelope or result holds.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+  ms: number;
+}
+
+export interface RunningApi {
+  url: string;
+  logs: LogLine[];
+  call(method: string, path: string, options?: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<ApiResponse>;
+  close(): Promise<void>;
+}
+
+export async function startApi(config: Config, temporal: Client): Promise<RunningApi> {
+  const logs: LogLine[] = [];
+  const server: Server = await new Promise((resolve) => {
+    const s = createApp({ config, temporal, log: (line) => logs.push(line) }).listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    logs,
+    async call(method, path, { token, body, rawBody, headers = {} } = {}) {
+      const started = Date.now();
+      const response = await fetch(url + path, {
+        method,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body !== undefined || rawBody !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+        body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
+      });
+      const text = await response.text();
+      const isJson = response.headers.get('content-type')?.includes('json');
+      return { status: response.status, headers: response.headers, body: isJson ? JSON.parse(text) : text, ms: Date.now() - started };
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Polls until `check` passes (it throws until then), in real time. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+}
+
+/** The plan with its preparation phase moved to [now + opensInMs, now + cutoffInMs], so a dev server (real time) can run it. */
+export function withPreparationSoon(plan: CampaignPlan, opensInMs: number, cutoffInMs: number): CampaignPlan {
+  const now = Date.now();
+  const [preparation, ...rest] = plan.phases;
+  return {
+    ...plan,
+    phases: [{ ...preparation!, opensAt: new Date(now + opensInMs).toISOString(), cutoff: new Date(now + cutoffInMs).toISOString(), reminders: [] }, ...rest],
+  };
+}
+
+export interface ApiStack {
+  env: TestWorkflowEnvironment;
+  receiver: WebhookReceiver;
+  api: RunningApi;
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
+/** A dev server, a worker on its own task queue, a webhook receiver and the API in front of them. */
+export async function startApiStack(): Promise<ApiStack> {
+  const env = await createDevServerEnv();
+  const receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
+  const { worker, taskQueue } = await createTestWorker(env);
+  const workerRun = worker.run();
+  const api = await startApi(apiConfig({ address: env.address, taskQueue }), env.client);
+  return {
+    env,
+    receiver,
+    api,
+    taskQueue,
+    async stop() {
+      await api.close();
+      worker.shutdown();
+      await workerRun;
+      await env.teardown();
+      await receiver.stop();
+    },
+  };
+}
