@@ -1,0 +1,20 @@
+# One image for both processes: `node dist/worker/main.js` (the default) and `node dist/api/main.js`.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+# .dockerignore keeps tests, local data and secrets out of the context.
+COPY . .
+RUN npx tsc -p . \
+  && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# The image's unprivileged user; nothing is written at run time (the worker bundles its workflows in memory).
+USER node
+CMD ["node", "dist/worker/main.js"]
