@@ -1,0 +1,152 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { serverExecutable } from '../config/temporal-servers';
+import type { CampaignPlan } from '../domain/plan';
+import { CampaignId, CampaignOrganizer, CampaignPhase, CampaignStatus, campaignSearchAttributes } from '../domain/search-attributes';
+import { campaignWorkflowId } from '../workflows/campaign/messages';
+import { review, submit, unitPhaseWorkflowId } from '../workflows/unit/messages';
+import { eventually, withPreparationSoon } from './harness/api';
+import { createTestWorker, uniqueId, WEBHOOK_SECRET } from './harness/temporal';
+import { unionWinterPlan } from './harness/plans';
+import { WebhookReceiver } from './harness/webhook-receiver';
+
+// The managers' view: the dev server's Web UI in Debian's chromium (never a downloaded browser),
+// finding a running campaign by its search attributes; and the list queries docs/operations.md gives them.
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(__dirname, '..', 'test-artifacts');
+const CUTOFF_IN_MS = 12_000;
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+
+describe('the Temporal Web UI (dev server, Debian chromium)', () => {
+  let env: TestWorkflowEnvironment;
+  let receiver: WebhookReceiver;
+  let worker: Worker;
+  let running: Promise<void>;
+  let browser: Browser;
+  let page: Page;
+  let uiPort: number;
+  let plan: CampaignPlan;
+
+  const listUrl = (query: string) => `http://127.0.0.1:${uiPort}/namespaces/default/workflows?query=${encodeURIComponent(query)}`;
+  const waitForListed = async (query: string, workflowId: string) => {
+    // The list is read from visibility, which trails the workflows by a moment: reload until it shows.
+    for (let attempt = 0; ; attempt++) {
+      await page.goto(listUrl(query));
+      try {
+        await page.getByRole('link', { name: workflowId, exact: true }).first().waitFor({ timeout: 3_000 });
+        return;
+      } catch (err) {
+        if (attempt >= 10) throw err;
+      }
+    }
+  };
+  const count = async (query: string) => (await env.client.workflow.count(query)).count;
+  const listIds = async (query: string) => {
+    const ids: string[] = [];
+    for await (const wf of env.client.workflow.list({ query })) ids.push(wf.workflowId);
+    return ids.sort();
+  };
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`${CHROMIUM} is missing: the browser test drives Debian's chromium. Install it with: sudo bash scripts/install-chromium.sh`);
+    }
+    uiPort = await freePort();
+    env = await TestWorkflowEnvironment.createLocal({
+      server: { executable: serverExecutable('cli'), searchAttributes: [...campaignSearchAttributes], ui: true, uiPort },
+    });
+    receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
+    const created = await createTestWorker(env);
+    worker = created.worker;
+    running = worker.run();
+    // Plan 5's preparation phase, open now and closing in seconds; the later phases stay months ahead.
+    plan = withPreparationSoon(unionWinterPlan({ id: uniqueId('union'), webhook: (p) => receiver.url(p), units: 2 }), -60_000, CUTOFF_IN_MS);
+    // Started the way the API starts a campaign.
+    await env.client.workflow.start('campaignWorkflow', {
+      taskQueue: created.taskQueue,
+      workflowId: campaignWorkflowId(plan.id),
+      args: [plan],
+      typedSearchAttributes: [
+        { key: CampaignId, value: plan.id },
+        { key: CampaignOrganizer, value: plan.organizer },
+        { key: CampaignStatus, value: 'running' },
+        { key: CampaignPhase, value: plan.phases[0]!.name },
+      ],
+      staticSummary: `${plan.title} · ${plan.organizer}`,
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await env?.client.workflow.getHandle(campaignWorkflowId(plan?.id ?? '')).terminate('test done').catch(() => undefined);
+    worker?.shutdown();
+    await running;
+    await env?.teardown();
+    await receiver?.stop();
+  });
+
+  test('given a running campaign, when a manager filters the workflow list by its CampaignId and opens it, the page should show its phase', async () => {
+    const workflowId = campaignWorkflowId(plan.id);
+    await waitForListed(`CampaignId="${plan.id}" AND WorkflowType="campaignWorkflow"`, workflowId);
+    await page.getByRole('link', { name: workflowId, exact: true }).first().click();
+    await page.waitForURL(/\/workflows\/campaign/);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    try {
+      await page.getByText(plan.title).first().waitFor({ timeout: 15_000 });
+      await page.getByText('Search Attributes', { exact: true }).first().click();
+      // The tab shows the attributes as JSON, keys and values in separate highlighted spans.
+      await eventually(async () => expect(await page.locator('main').innerText()).toMatch(/"CampaignPhase":\s*"preparation"/), 10_000);
+      expect(await page.locator('main').innerText()).toMatch(new RegExp(`"CampaignId":\\s*"${plan.id}"`));
+    } finally {
+      await page.screenshot({ path: join(ARTIFACTS, 'web-ui.png'), fullPage: true });
+    }
+  });
+
+  test('given a unit that submitted, one that let the cutoff pass and a closed phase, the managers’ documented queries should find each, in the API and in the UI', async () => {
+    const [submitter, latecomer] = plan.units;
+    const submitterId = unitPhaseWorkflowId(plan.id, 'preparation', submitter!.id);
+    const latecomerId = unitPhaseWorkflowId(plan.id, 'preparation', latecomer!.id);
+    await eventually(async () => {
+      await env.client.workflow.getHandle(submitterId).executeUpdate(submit, {
+        args: [{ requestId: uniqueId('submit'), actor: submitter!.id, content: { kind: 'applicant-roster', report: '困難職工和勞模慰問對象花名冊 (20 人)' } }],
+      });
+    });
+
+    // What awaits review
+    const awaitingReview = `CampaignId="${plan.id}" AND CampaignStatus="submitted"`;
+    await eventually(async () => expect(await listIds(awaitingReview)).toEqual([submitterId]));
+    await eventually(async () => expect(await count('CampaignStatus="submitted"')).toBeGreaterThanOrEqual(1));
+
+    // Who is overdue: forfeited in preparation, once the cutoff has passed
+    const forfeited = `CampaignId="${plan.id}" AND CampaignPhase="preparation" AND CampaignStatus="forfeited"`;
+    await eventually(async () => expect(await listIds(forfeited)).toEqual([latecomerId]), CUTOFF_IN_MS + 30_000);
+    await waitForListed(forfeited, latecomerId);
+
+    // What awaits sign-off: the review closes the phase, which needs the coordinator's sign-off
+    await env.client.workflow.getHandle(submitterId).executeUpdate(review, {
+      args: [{ requestId: uniqueId('review'), actor: submitter!.supervisor, decision: 'approve' }],
+    });
+    const awaitingSignOff = 'WorkflowType="campaignWorkflow" AND CampaignStatus="awaiting-sign-off"';
+    await eventually(async () => expect(await listIds(`${awaitingSignOff} AND CampaignId="${plan.id}"`)).toEqual([campaignWorkflowId(plan.id)]));
+    await waitForListed(awaitingSignOff, campaignWorkflowId(plan.id));
+    // The phase itself reads closed
+    await eventually(async () => expect(await count(`CampaignId="${plan.id}" AND WorkflowType="phaseWorkflow" AND CampaignStatus="closed"`)).toBe(1));
+  });
+});
