@@ -108,6 +108,7 @@ export const extensionSchema = z.object({
 export const unitPhaseStateSchema = z.object({
   campaignId: z.string(),
   phase: phaseName,
+  expects: z.enum(SUBMISSION_KINDS),
   unitId: z.string(),
   unitName: z.string(),
   supervisor: z.string(),

@@ -1,13 +1,19 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { createNotificationDispatcher } from '../activities/dispatcher';
 import { createNotifier, type NotifierDeps } from '../activities/notifier';
 
 export interface CampaignWorkerDeps {
   connection: NativeConnection;
+  /** Starts notification delivery workflows. */
+  client: Client;
   namespace: string;
   taskQueue: string;
   notifier: NotifierDeps;
   /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** 0 replays every workflow task from history (no sticky cache); tests that swap workers use it. */
+  maxCachedWorkflows?: number;
 }
 
 export const workflowsPath = require.resolve('../workflows');
@@ -17,7 +23,11 @@ export function createCampaignWorker(deps: CampaignWorkerDeps): Promise<Worker> 
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    activities: createNotifier(deps.notifier),
+    activities: {
+      ...createNotifier(deps.notifier),
+      ...createNotificationDispatcher({ client: deps.client, taskQueue: deps.taskQueue }),
+    },
+    ...(deps.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: deps.maxCachedWorkflows } : {}),
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
   });
 }

@@ -1,3 +1,4 @@
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { temporalConnectionOptions } from '../config/temporal';
@@ -7,11 +8,13 @@ import { ensureSearchAttributes } from './search-attributes';
 async function main() {
   const config = loadConfig();
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+  const clientConnection = await Connection.connect(temporalConnectionOptions(config));
   try {
     const added = await ensureSearchAttributes(connection, config.temporal.namespace);
     if (added.length) console.log(JSON.stringify({ event: 'search-attributes-registered', added }));
     const worker = await createCampaignWorker({
       connection,
+      client: new Client({ connection: clientConnection, namespace: config.temporal.namespace }),
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       notifier: { signingSecret: config.webhookSigningSecret },
@@ -19,6 +22,7 @@ async function main() {
     console.log(JSON.stringify({ event: 'worker-started', taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }));
     await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks are done
   } finally {
+    await clientConnection.close();
     await connection.close();
   }
 }

@@ -3,7 +3,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { campaignSearchAttributes } from '../../domain/search-attributes';
 import { serverExecutable } from '../../config/temporal-servers';
-import { createCampaignWorker } from '../../worker/create-worker';
+import { createCampaignWorker, type CampaignWorkerDeps } from '../../worker/create-worker';
 import { addSearchAttributes } from '../../worker/search-attributes';
 
 export const WEBHOOK_SECRET = 'test-signing-secret-0123456789';
@@ -26,15 +26,21 @@ export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
 export const uniqueId = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 /** A fresh worker on a task queue of its own, with the real notifier pointed at the test's receiver. */
-export async function createTestWorker(env: TestWorkflowEnvironment, taskQueue = uniqueId('tq')): Promise<{ worker: Worker; taskQueue: string }> {
+export async function createTestWorker(
+  env: TestWorkflowEnvironment,
+  taskQueue = uniqueId('tq'),
+  options: Pick<CampaignWorkerDeps, 'maxCachedWorkflows'> = {},
+): Promise<{ worker: Worker; taskQueue: string }> {
   const codePath = process.env.RELIEF_WORKFLOW_BUNDLE;
   if (!codePath) throw new Error('RELIEF_WORKFLOW_BUNDLE is unset: run the tests through jest (test/harness/global-setup.ts bundles the workflows)');
   const worker = await createCampaignWorker({
     connection: env.nativeConnection,
+    client: env.client,
     namespace: env.namespace ?? 'default',
     taskQueue,
     notifier: { signingSecret: WEBHOOK_SECRET, log: () => {}, requestTimeoutMs: 2_000 },
     workflowBundle: { codePath },
+    ...options,
   });
   return { worker, taskQueue };
 }

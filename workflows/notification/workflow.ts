@@ -1,5 +1,5 @@
-import { ParentClosePolicy, WorkflowIdReusePolicy, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { NotificationDispatcher } from '../../activities/dispatcher';
 import type { Notifier } from '../../activities/notifier';
 import type { Notification } from './messages';
 
@@ -9,6 +9,11 @@ const { deliverNotificationWebhook } = proxyActivities<Notifier>({
   scheduleToCloseTimeout: '14 days',
   retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '1 hour', nonRetryableErrorTypes: ['WebhookRefused'] },
   summary: 'POST the notification to its recipient',
+});
+
+const { dispatchNotification } = proxyActivities<NotificationDispatcher>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 
 /** Delivers one notification; its own workflow so a dead webhook never holds up the campaign. */
@@ -33,16 +38,6 @@ export async function notify(campaignId: string, draft: NotificationDraft): Prom
     id: `${workflowInfo().workflowId}:${draft.kind}:${key}:${draft.recipient.role}:${draft.recipient.id}`,
     occurredAt: new Date(Date.now()).toISOString(),
   };
-  try {
-    await startChild(deliverNotification, {
-      workflowId: notification.id,
-      args: [notification],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      staticSummary: `${draft.kind} → ${draft.recipient.role} ${draft.recipient.id}`,
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
+  await dispatchNotification(notification);
   return notification;
 }

@@ -111,6 +111,8 @@ export interface NoticeRecord {
 export interface UnitPhaseState {
   campaignId: string;
   phase: PhaseName;
+  /** What this phase takes from a unit. */
+  expects: SubmissionKind;
   unitId: string;
   unitName: string;
   supervisor: string;
@@ -125,6 +127,45 @@ export interface UnitPhaseState {
   forfeitedAt?: string;
   approvedAt?: string;
   cancelledAt?: string;
+}
+
+/** Why a submission is refused: the failure type, and words for the unit clerk. */
+export interface Refusal {
+  type: (typeof UnitPhaseFailure)[keyof typeof UnitPhaseFailure];
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Why a unit in this state may not submit now, or undefined if it may. The workflow's validator
+ * uses it, and so does the API when the unit's workflow has already closed (a forfeited unit's
+ * workflow ends at its cutoff, and a closed workflow takes no updates): the refusal is the same.
+ */
+export function submissionRefusal(state: UnitPhaseState, now: number, kind: SubmissionKind): Refusal | undefined {
+  const cutoffPassed: Refusal = {
+    type: UnitPhaseFailure.CutoffPassed,
+    message: `the cutoff ${state.cutoff} has passed: unit ${state.unitId}'s ${state.phase} submission is forfeited (逾期不接收)`,
+    details: { cutoff: state.cutoff, forfeited: true },
+  };
+  switch (state.status) {
+    case 'scheduled':
+      return { type: UnitPhaseFailure.NotOpenYet, message: `the ${state.phase} phase opens at ${state.opensAt}`, details: { opensAt: state.opensAt } };
+    case 'submitted':
+      return { type: UnitPhaseFailure.AwaitingReview, message: `submission ${state.submissions.length} is awaiting review` };
+    case 'approved':
+      return { type: UnitPhaseFailure.AlreadyApproved, message: `unit ${state.unitId} is already approved for ${state.phase}` };
+    case 'cancelled':
+      return { type: UnitPhaseFailure.Closed, message: 'the campaign was cancelled' };
+    case 'forfeited':
+      return cutoffPassed;
+    case 'open':
+    case 'rejected':
+      if (now >= Date.parse(state.cutoff)) return cutoffPassed;
+  }
+  if (kind !== state.expects) {
+    return { type: UnitPhaseFailure.WrongSubmissionKind, message: `the ${state.phase} phase takes a ${state.expects}, not a ${kind}` };
+  }
+  return undefined;
 }
 
 export type UnitPhaseOutcome = Extract<UnitPhaseStatus, 'approved' | 'forfeited' | 'cancelled'>;

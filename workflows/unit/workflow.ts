@@ -9,6 +9,7 @@ import {
   extendCutoff,
   getUnitPhaseState,
   review,
+  submissionRefusal,
   submit,
   type ExtensionRecord,
   type NoticeRecord,
@@ -44,6 +45,7 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
   const state: UnitPhaseState = {
     campaignId,
     phase: phase.name,
+    expects: phase.submission.kind,
     unitId: unit.id,
     unitName: unit.name,
     supervisor: supervisor.id,
@@ -88,36 +90,11 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
     {
       validator: (request) => {
         if (state.submissions.some((s) => s.requestId === request.requestId)) return;
-        const now = Date.now();
-        switch (state.status) {
-          case 'scheduled':
-            throw fail(UnitPhaseFailure.NotOpenYet, `the ${phase.name} phase opens at ${phase.opensAt}`, { opensAt: phase.opensAt });
-          case 'submitted':
-            throw fail(UnitPhaseFailure.AwaitingReview, `submission ${state.submissions.length} is awaiting review`);
-          case 'approved':
-            throw fail(UnitPhaseFailure.AlreadyApproved, `unit ${unit.id} is already approved for ${phase.name}`);
-          case 'cancelled':
-            throw fail(UnitPhaseFailure.Closed, 'the campaign was cancelled');
-          case 'forfeited':
-            throw cutoffPassed();
-          case 'open':
-          case 'rejected':
-            if (now >= cutoff) throw cutoffPassed();
-        }
-        if (request.content.kind !== phase.submission.kind) {
-          throw fail(UnitPhaseFailure.WrongSubmissionKind, `the ${phase.name} phase takes a ${phase.submission.kind}, not a ${request.content.kind}`);
-        }
+        const refusal = submissionRefusal(state, Date.now(), request.content.kind);
+        if (refusal) throw fail(refusal.type, refusal.message, refusal.details);
       },
     },
   );
-
-  function cutoffPassed() {
-    return fail(
-      UnitPhaseFailure.CutoffPassed,
-      `the cutoff ${iso(cutoff)} has passed: unit ${unit.id}'s ${phase.name} submission is forfeited (逾期不接收)`,
-      { cutoff: iso(cutoff), forfeited: true },
-    );
-  }
 
   setHandler(
     review,

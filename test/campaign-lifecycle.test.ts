@@ -1,0 +1,215 @@
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { UnitPhaseFailure, submissionRefusal } from '../workflows/unit/messages';
+import { CampaignFailure } from '../workflows/campaign/messages';
+import { CampaignDriver } from './harness/campaign-driver';
+import { at, seasonYear, unionWinterPlan } from './harness/plans';
+
+const year = seasonYear();
+import { createTestWorker, createTimeSkippingEnv, uniqueId, WEBHOOK_SECRET } from './harness/temporal';
+import { WebhookReceiver } from './harness/webhook-receiver';
+import { recordHistories } from './harness/histories';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+// A server per test: its clock is the test's own, and no work a test leaves behind holds up the next.
+let env: TestWorkflowEnvironment;
+let receiver: WebhookReceiver;
+beforeEach(async () => {
+  env = await createTimeSkippingEnv();
+  receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
+});
+afterEach(async () => {
+  await env?.teardown();
+  await receiver?.stop();
+});
+
+async function refusal(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  const cause = (err as WorkflowUpdateFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  return cause as ApplicationFailure;
+}
+
+const to = (role: string, id: string) => `${role}:${id}`;
+const dueAts = (kind: string, unitId: string) => receiver.notifications({ kind: kind as never, unitId }).map((n) => n.data?.dueAt);
+
+describe('a campaign through its four phases under time skipping', () => {
+  test('given the union plan, when units submit, are rejected, extended, forfeited, reinstated and reviewed late, then every path should end as the plan says', async () => {
+    const plan = unionWinterPlan({ id: uniqueId('union'), webhook: (p) => receiver.url(p), year, units: 3 });
+    const [u1, u2, u3] = plan.units.map((u) => u.id) as [string, string, string];
+    // No sticky cache: every task replays the history so far, and swapping workers hands over at once.
+    const noCache = { maxCachedWorkflows: 0 };
+    let { worker, taskQueue } = await createTestWorker(env, undefined, noCache);
+    const runUntil = <T>(w: Worker, fn: () => Promise<T>) => w.runUntil(fn);
+
+    const campaign = await runUntil(worker, async () => {
+      const c = await CampaignDriver.start(env, taskQueue, plan);
+      const prep = c.phase('preparation');
+
+      // Before opening: the unit exists but refuses submissions.
+      expect((await c.unitState('preparation', u1)).status).toBe('scheduled');
+      expect((await refusal(c.submit('preparation', u1))).type).toBe(UnitPhaseFailure.NotOpenYet);
+
+      await c.until(Date.parse(prep.opensAt) + HOUR);
+      await receiver.waitFor(() => receiver.notifications({ kind: 'phase-opened' }).length === 3);
+
+      // u1: rejected with a reason, resubmits, approved. The same request sent twice is applied once.
+      const first = await c.submit('preparation', u1, 'req-u1-1');
+      expect(await c.submit('preparation', u1, 'req-u1-1')).toEqual(first);
+      await c.review('preparation', u1, 'reject', '名冊缺少經辦人簽字');
+      await receiver.waitFor(() => receiver.notifications({ kind: 'submission-rejected', unitId: u1 }).length === 1);
+      expect(receiver.notifications({ kind: 'submission-rejected', unitId: u1 })[0]!.message).toContain('名冊缺少經辦人簽字');
+      const second = await c.submit('preparation', u1);
+      expect(second.submissionNumber).toBe(2);
+      await c.approve('preparation', u1);
+      return c;
+    });
+
+    // The worker stops in the middle of the phase; a new one picks up where it left off.
+    ({ worker, taskQueue } = await createTestWorker(env, taskQueue, noCache));
+    await runUntil(worker, async () => {
+      const c = campaign;
+      const prep = c.phase('preparation');
+      // u2 gets one more day, asked for before its cutoff; its timers move with it.
+      const extendedCutoff = at(year, 12, 31, 17);
+      await c.until(at(year, 12, 20));
+      await c.extend('preparation', u2, extendedCutoff);
+      expect((await refusal(c.extend('preparation', u2, at(year, 12, 25)))).type).toBe(UnitPhaseFailure.InvalidExtension);
+
+      // Past the plan's cutoff: u3 forfeits and is escalated; u2, extended, may still submit.
+      await c.until(Date.parse(prep.cutoff) + HOUR);
+      // u3's workflow closed at its cutoff, so the update cannot land; its state says why, as the API answers.
+      await expect(c.submit('preparation', u3)).rejects.toBeInstanceOf(WorkflowNotFoundError);
+      const forfeited = await c.unitState('preparation', u3);
+      expect(forfeited.submissions).toEqual([]);
+      expect(submissionRefusal(forfeited, await env.currentTimeMs(), 'applicant-roster')).toEqual({
+        type: UnitPhaseFailure.CutoffPassed,
+        message: expect.stringContaining(new Date(prep.cutoff).toISOString()),
+        details: { cutoff: new Date(prep.cutoff).toISOString(), forfeited: true },
+      });
+      await receiver.waitFor(() => receiver.notifications({ kind: 'unit-forfeited', unitId: u3 }).length === 3);
+      expect(receiver.notifications({ kind: 'unit-forfeited', unitId: u3 }).map((n) => `${n.recipient.role}:${n.recipient.id}`).sort()).toEqual(
+        [to('coordinator', 'union-office'), to('reviewer', 'rights-dept'), to('unit', u3)].sort(),
+      );
+      expect((await c.unitState('preparation', u3)).escalations).toHaveLength(2);
+
+      await c.submit('preparation', u2);
+      await c.approve('preparation', u2);
+
+      // Reminders went to exactly the units that had not submitted, at exactly the plan's instants.
+      const cutoffMs = Date.parse(prep.cutoff);
+      const extendedMs = Date.parse(extendedCutoff);
+      expect(dueAts('submission-reminder', u1)).toEqual([]);
+      expect(dueAts('submission-reminder', u3)).toEqual([new Date(cutoffMs - 3 * DAY).toISOString(), new Date(cutoffMs - DAY).toISOString()]);
+      expect(dueAts('submission-reminder', u2)).toEqual([new Date(extendedMs - 3 * DAY).toISOString(), new Date(extendedMs - DAY).toISOString()]);
+
+      // The phase has ended; the coordinator is asked to sign off, and reminded while it waits.
+      const awaiting = await c.waitForState((s) => s.status === 'awaiting-sign-off');
+      expect(awaiting.phases[0]).toMatchObject({ approved: expect.arrayContaining([u1, u2]), forfeited: [u3] });
+      expect((await refusal(c.signOff('publicity'))).type).toBe(CampaignFailure.NotAwaitingSignOff);
+      await c.until((await env.currentTimeMs()) + DAY + HOUR);
+      await receiver.waitFor(() => receiver.notifications({ kind: 'sign-off-reminder' }).length >= 1);
+      // The coordinator reinstates u3 (with a reason, recorded), then signs off.
+      expect((await refusal(c.reinstate(u1, '誤報'))).type).toBe(CampaignFailure.NotForfeited);
+      const reinstated = await c.reinstate(u3, '村級換屆, 經紀檢辦核實後恢復');
+      expect(reinstated).toMatchObject({ unitId: u3, actor: 'union-office', forfeitedIn: 'preparation' });
+      await c.signOff('preparation');
+      await c.waitForState((s) => s.currentPhase === 'publicity');
+    });
+
+    ({ worker, taskQueue } = await createTestWorker(env, taskQueue, noCache));
+    await runUntil(worker, async () => {
+      const c = campaign;
+      // Publicity advances by itself once every unit is approved; u3 takes part again.
+      await c.until(Date.parse(c.phase('publicity').opensAt) + HOUR);
+      for (const unit of [u1, u2, u3]) {
+        await c.submit('publicity', unit);
+        await c.approve('publicity', unit);
+      }
+      await c.waitForState((s) => s.currentPhase === 'visiting');
+
+      // Visiting: u1's reviewer is slow. The review is reminded, then escalated, and u1 never forfeits.
+      const visiting = c.phase('visiting');
+      await c.until(Date.parse(visiting.opensAt) + HOUR);
+      await c.submit('visiting', u1);
+      for (const unit of [u2, u3]) {
+        await c.submit('visiting', unit);
+        await c.approve('visiting', unit);
+      }
+      await c.until(Date.parse(visiting.cutoff) + 5 * DAY);
+      const slow = await c.unitState('visiting', u1);
+      expect(slow.status).toBe('submitted');
+      expect(slow.reminders.map((r) => r.kind)).toEqual(['review-overdue']);
+      expect(slow.escalations.map((e) => `${e.kind}→${e.to}`)).toEqual([`review-escalated→${to('coordinator', 'union-office')}`]);
+      await c.approve('visiting', u1);
+      await c.waitForState((s) => s.currentPhase === 'summary');
+
+      // Summary: every unit reports; the coordinator signs off and the campaign completes.
+      await c.until(Date.parse(c.phase('summary').opensAt) + HOUR);
+      for (const unit of [u1, u2, u3]) {
+        await c.submit('summary', unit);
+        await c.approve('summary', unit);
+      }
+      await c.waitForState((s) => s.status === 'awaiting-sign-off');
+      await c.signOff('summary', 'sign-off-summary');
+      expect((await c.signOff('summary', 'sign-off-summary')).status).not.toBe('cancelled');
+      const result = await c.campaign.result();
+      expect(result.status).toBe('completed');
+      expect(result.phases.map((p) => [p.name, p.status, p.forfeited])).toEqual([
+        ['preparation', 'completed', [u3]],
+        ['publicity', 'completed', []],
+        ['visiting', 'completed', []],
+        ['summary', 'completed', []],
+      ]);
+      expect(result.reinstatements).toHaveLength(1);
+      await recordHistories(env.client, 'lifecycle', [c.campaign.workflowId, c.unit('preparation', u2).workflowId, c.unit('visiting', u1).workflowId]);
+    });
+
+    // Every notification was signed, and each id reached its receiver once per delivery attempt.
+    expect(receiver.received.every((r) => r.signatureValid && r.idHeader === r.notification.id)).toBe(true);
+  });
+
+  test('given a unit that forfeits preparation and is not reinstated, when the next phase starts, it should take no part', async () => {
+    const plan = unionWinterPlan({ id: uniqueId('union'), webhook: (p) => receiver.url(p), year, units: 2 });
+    plan.phases[0]!.advance = 'automatic';
+    const [u1, u2] = plan.units.map((u) => u.id) as [string, string];
+    const { worker, taskQueue } = await createTestWorker(env);
+    await worker.runUntil(async () => {
+      const c = await CampaignDriver.start(env, taskQueue, plan);
+      await c.until(Date.parse(c.phase('preparation').opensAt) + HOUR);
+      await c.submit('preparation', u1);
+      await c.approve('preparation', u1);
+      await c.until(Date.parse(c.phase('preparation').cutoff) + HOUR);
+      const state = await c.waitForState((s) => s.currentPhase === 'publicity');
+      expect(state.phases[1]!.participants).toEqual([u1]);
+      expect(state.excluded).toEqual([{ unitId: u2, forfeitedIn: 'preparation' }]);
+      await expect(c.unit('publicity', u2).describe()).rejects.toThrow();
+    });
+  });
+
+  test('given a running campaign, when the coordinator cancels it with a reason, then the campaign and its open units should end cancelled', async () => {
+    const plan = unionWinterPlan({ id: uniqueId('union'), webhook: (p) => receiver.url(p), year, units: 2 });
+    const { worker, taskQueue } = await createTestWorker(env);
+    await worker.runUntil(async () => {
+      const c = await CampaignDriver.start(env, taskQueue, plan);
+      await c.until(Date.parse(c.phase('preparation').opensAt) + HOUR);
+      await c.submit('preparation', plan.units[0]!.id);
+      await c.cancel('上級通知活動延期');
+      const result = await c.campaign.result();
+      expect(result.status).toBe('cancelled');
+      expect(result.cancellation).toMatchObject({ actor: 'union-office', reason: '上級通知活動延期' });
+      expect(result.phases[0]!.status).toBe('cancelled');
+      expect((await c.unitState('preparation', plan.units[1]!.id)).status).toBe('cancelled');
+      await expect(c.cancel('again')).rejects.toBeInstanceOf(WorkflowNotFoundError);
+      await receiver.waitFor(() => receiver.notifications({ kind: 'campaign-cancelled' }).some((n) => n.campaignId === plan.id));
+    });
+  });
+});

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { CampaignPlan, PhaseName } from '../../domain/plan';
+import { CampaignId, CampaignOrganizer, CampaignPhase, CampaignStatus } from '../../domain/search-attributes';
+import type { campaignWorkflow } from '../../workflows/campaign/workflow';
+import { campaignWorkflowId, cancelCampaign, getCampaignState, reinstateUnit, signOffPhase } from '../../workflows/campaign/messages';
+import { extendCutoff, getUnitPhaseState, review, submit, unitPhaseWorkflowId, type ReviewDecision } from '../../workflows/unit/messages';
+
+/** Drives one campaign on a test server the way its coordinator, units and reviewers would. */
+export class CampaignDriver {
+  readonly campaign: WorkflowHandle<typeof campaignWorkflow>;
+
+  constructor(
+    private readonly env: TestWorkflowEnvironment,
+    readonly plan: CampaignPlan,
+  ) {
+    this.campaign = env.client.workflow.getHandle(campaignWorkflowId(plan.id));
+  }
+
+  static async start(env: TestWorkflowEnvironment, taskQueue: string, plan: CampaignPlan): Promise<CampaignDriver> {
+    await env.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
+      taskQueue,
+      workflowId: campaignWorkflowId(plan.id),
+      args: [plan],
+      typedSearchAttributes: [
+        { key: CampaignId, value: plan.id },
+        { key: CampaignOrganizer, value: plan.organizer },
+        { key: CampaignStatus, value: 'running' },
+        { key: CampaignPhase, value: plan.phases[0]!.name },
+      ],
+    });
+    return new CampaignDriver(env, plan);
+  }
+
+  /** Skips server time forward to an instant (no-op if it has passed). */
+  async until(instant: string | number): Promise<void> {
+    const target = typeof instant === 'number' ? instant : Date.parse(instant);
+    const now = await this.env.currentTimeMs();
+    if (target > now) await this.env.sleep(target - now);
+  }
+
+  phase(name: PhaseName) {
+    return this.plan.phases.find((p) => p.name === name)!;
+  }
+
+  unit(phase: PhaseName, unitId: string) {
+    return this.env.client.workflow.getHandle(unitPhaseWorkflowId(this.plan.id, phase, unitId));
+  }
+
+  /** The unit workflow exists once its phase has started; wait for it. */
+  async unitState(phase: PhaseName, unitId: string) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.unit(phase, unitId).query(getUnitPhaseState);
+      } catch (err) {
+        if (attempt >= 100) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
+  async submit(phase: PhaseName, unitId: string, requestId: string = randomUUID()) {
+    const kind = this.phase(phase).submission.kind;
+    await this.unitState(phase, unitId);
+    return this.unit(phase, unitId).executeUpdate(submit, {
+      updateId: requestId,
+      args: [{ requestId, actor: unitId, content: { kind, report: `${unitId} ${phase} 報送`, figures: { households: 20 } } }],
+    });
+  }
+
+  review(phase: PhaseName, unitId: string, decision: ReviewDecision, reason?: string, requestId: string = randomUUID()) {
+    const supervisor = this.plan.units.find((u) => u.id === unitId)!.supervisor;
+    return this.unit(phase, unitId).executeUpdate(review, { updateId: requestId, args: [{ requestId, actor: supervisor, decision, reason }] });
+  }
+
+  approve(phase: PhaseName, unitId: string) {
+    return this.review(phase, unitId, 'approve');
+  }
+
+  extend(phase: PhaseName, unitId: string, cutoff: string, reason = '村委換屆,延後報送') {
+    const requestId = randomUUID();
+    return this.unit(phase, unitId).executeUpdate(extendCutoff, { updateId: requestId, args: [{ requestId, actor: this.plan.coordinator.id, cutoff, reason }] });
+  }
+
+  signOff(phase: PhaseName, requestId: string = randomUUID()) {
+    return this.campaign.executeUpdate(signOffPhase, { updateId: requestId, args: [{ requestId, actor: this.plan.coordinator.id, phase, note: '同意進入下一階段' }] });
+  }
+
+  reinstate(unitId: string, reason: string) {
+    const requestId = randomUUID();
+    return this.campaign.executeUpdate(reinstateUnit, { updateId: requestId, args: [{ requestId, actor: this.plan.coordinator.id, unitId, reason }] });
+  }
+
+  cancel(reason: string) {
+    const requestId = randomUUID();
+    return this.campaign.executeUpdate(cancelCampaign, { updateId: requestId, args: [{ requestId, actor: this.plan.coordinator.id, reason }] });
+  }
+
+  state() {
+    return this.campaign.query(getCampaignState);
+  }
+
+  /** Waits (real time) until the campaign's state satisfies the predicate. */
+  async waitForState(predicate: (s: Awaited<ReturnType<CampaignDriver['state']>>) => boolean, timeoutMs = 20_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const s = await this.state();
+      if (predicate(s)) return s;
+      if (Date.now() > deadline) throw new Error(`campaign state never matched; last: ${JSON.stringify({ status: s.status, phase: s.currentPhase, phases: s.phases.map((p) => `${p.name}:${p.status}`) })}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
