@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 bash scripts/install-temporal.sh
+bash scripts/install-chromium.sh
 npx tsc --noEmit -p .
 npx eslint .
 npx jest --ci "$@"

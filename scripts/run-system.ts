@@ -1,0 +1,177 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { campaignSearchAttributes } from '../domain/search-attributes';
+import { temporalServerPath } from '../config/temporal-servers';
+
+// `npm start`: the whole system on this machine — the Temporal dev server (SQLite file in .data/,
+// so campaigns survive a restart; Web UI on :8233), the worker and the API — stopped together on
+// Ctrl-C. Settings from the environment win over the demo defaults made here.
+
+const ROOT = join(__dirname, '..');
+const DATA = join(ROOT, '.data');
+const TEMPORAL_PORT = 7233;
+const UI_PORT = 8233;
+/** Where examples/*.json send notifications: printed here, one line each, in place of real receivers. */
+const DEMO_INBOX_PORT = 8234;
+
+interface DemoSecrets {
+  webhookSigningSecret: string;
+  tokens: Record<string, string>; // "role:subject" → token
+}
+
+const DEMO_SUBJECTS = ['coordinator:union-office', 'reviewer:rights-dept', 'reviewer:audit-office', 'unit:union-1', 'unit:union-2', 'unit:union-3'];
+
+/** Demo secrets are made once and kept in .data/, so tokens stay valid across restarts. */
+function demoSecrets(): DemoSecrets {
+  const file = join(DATA, 'demo-secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DemoSecrets;
+  const secrets: DemoSecrets = {
+    webhookSigningSecret: randomBytes(32).toString('hex'),
+    tokens: Object.fromEntries(DEMO_SUBJECTS.map((s) => [s, randomBytes(24).toString('hex')])),
+  };
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`nothing listens on port ${port} after ${timeoutMs} ms`));
+        else setTimeout(attempt, 200);
+      });
+    };
+    attempt();
+  });
+}
+
+type Stoppable = { name: string; stop: () => Promise<void> };
+
+function startProcess(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, onExit: (code: number | null) => void): Stoppable {
+  const child: ChildProcess = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  let stopping = false;
+  const exited = new Promise<void>((resolve) => child.once('exit', (code) => (stopping ? resolve() : onExit(code))));
+  return {
+    name,
+    stop: async () => {
+      stopping = true;
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+function startDemoInbox(): Stoppable {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        const n = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { kind: string; recipient: { role: string; id: string }; message: string };
+        console.log(`[inbox] ${n.kind} → ${n.recipient.role} ${n.recipient.id}: ${n.message}`);
+        res.writeHead(204).end();
+      } catch {
+        res.writeHead(400).end();
+      }
+    });
+  }).listen(DEMO_INBOX_PORT, '127.0.0.1');
+  return { name: 'demo-inbox', stop: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+async function startTemporal(onExit: (code: number | null) => void): Promise<Stoppable> {
+  const dbFilename = join(DATA, 'temporal.db');
+  const cli = temporalServerPath('cli');
+  if (!existsSync(cli)) {
+    // No Go toolchain here: let the SDK download its dev server, same database file and ports.
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: { executable: { type: 'cached-download' }, port: TEMPORAL_PORT, ui: true, uiPort: UI_PORT, dbFilename, searchAttributes: [...campaignSearchAttributes] },
+    });
+    return { name: 'temporal', stop: () => env.teardown() };
+  }
+  const args = [
+    'server', 'start-dev',
+    '--db-filename', dbFilename,
+    '--ip', '127.0.0.1', '--port', String(TEMPORAL_PORT), '--ui-port', String(UI_PORT),
+    '--namespace', 'default', '--log-level', 'warn',
+    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
+    ...campaignSearchAttributes.flatMap((key) => ['--search-attribute', `${key.name}=${key.type === 'DATETIME' ? 'Datetime' : 'Keyword'}`]),
+  ];
+  const server = startProcess('temporal', cli, args, process.env, onExit);
+  await waitForPort(TEMPORAL_PORT, 60_000);
+  return server;
+}
+
+async function main() {
+  mkdirSync(DATA, { recursive: true });
+  const secrets = demoSecrets();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${TEMPORAL_PORT}`,
+    WEBHOOK_SIGNING_SECRET: process.env.WEBHOOK_SIGNING_SECRET ?? secrets.webhookSigningSecret,
+    API_TOKENS: process.env.API_TOKENS ?? Object.entries(secrets.tokens).map(([subject, token]) => `${token}=${subject}`).join(','),
+  };
+  const apiPort = env.API_PORT ?? '3000';
+
+  const running: Stoppable[] = [];
+  let stopping = false;
+  const stopAll = async (exitCode: number) => {
+    if (stopping) return;
+    stopping = true;
+    // The API first (no new work), then the worker (finishes its tasks), then the server.
+    for (const part of running.reverse()) await part.stop().catch(() => undefined);
+    process.exit(exitCode);
+  };
+  const died = (name: string) => (code: number | null) => {
+    console.error(`${name} exited (code ${code}); stopping everything`);
+    void stopAll(1);
+  };
+  process.once('SIGINT', () => void stopAll(0));
+  process.once('SIGTERM', () => void stopAll(0));
+
+  running.push(startDemoInbox());
+  running.push(await startTemporal(died('temporal')));
+  const tsx = require.resolve('tsx/cli');
+  running.push(startProcess('worker', process.execPath, [tsx, 'worker/main.ts'], env, died('worker')));
+  running.push(startProcess('api', process.execPath, [tsx, 'api/main.ts'], env, died('api')));
+  await waitForPort(Number(apiPort), 60_000);
+
+  const tokenLines = process.env.API_TOKENS
+    ? ['  (tokens from your API_TOKENS)']
+    : Object.entries(secrets.tokens).map(([subject, token]) => `  ${subject.padEnd(26)} ${token}`);
+  console.log(
+    [
+      '',
+      'Relief campaigns are running. Ctrl-C stops everything; campaigns are kept in .data/temporal.db.',
+      `  Temporal Web UI   http://localhost:${UI_PORT}`,
+      `  HTTP API          http://localhost:${apiPort}   (docs: http://localhost:${apiPort}/docs)`,
+      `  Temporal server   127.0.0.1:${TEMPORAL_PORT}`,
+      `  Demo inbox        http://127.0.0.1:${DEMO_INBOX_PORT}   (examples/*.json notify here; lines start with [inbox])`,
+      '',
+      'Demo bearer tokens (kept in .data/demo-secrets.json):',
+      ...tokenLines,
+      '',
+      'Start the example campaign:',
+      `  curl -si http://localhost:${apiPort}/campaigns -H "Authorization: Bearer <coordinator token>" -H 'Content-Type: application/json' -d @examples/union-winter.json`,
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
