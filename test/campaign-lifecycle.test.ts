@@ -4,6 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { UnitPhaseFailure, submissionRefusal } from '../workflows/unit/messages';
 import { CampaignFailure } from '../workflows/campaign/messages';
+import { phaseWorkflowId, unitGroupWorkflowId } from '../workflows/phase/messages';
 import { CampaignDriver } from './harness/campaign-driver';
 import { at, seasonYear, unionWinterPlan } from './harness/plans';
 
@@ -170,7 +171,13 @@ describe('a campaign through its four phases under time skipping', () => {
         ['summary', 'completed', []],
       ]);
       expect(result.reinstatements).toHaveLength(1);
-      await recordHistories(env.client, 'lifecycle', [c.campaign.workflowId, c.unit('preparation', u2).workflowId, c.unit('visiting', u1).workflowId]);
+      await recordHistories(env.client, 'lifecycle', [
+        c.campaign.workflowId,
+        phaseWorkflowId(plan.id, 'preparation'),
+        unitGroupWorkflowId(plan.id, 'preparation', 0),
+        c.unit('preparation', u2).workflowId,
+        c.unit('visiting', u1).workflowId,
+      ]);
     });
 
     // Every notification was signed, and each id reached its receiver once per delivery attempt.
@@ -210,6 +217,7 @@ describe('a campaign through its four phases under time skipping', () => {
       expect((await c.unitState('preparation', plan.units[1]!.id)).status).toBe('cancelled');
       await expect(c.cancel('again')).rejects.toBeInstanceOf(WorkflowNotFoundError);
       await receiver.waitFor(() => receiver.notifications({ kind: 'campaign-cancelled' }).some((n) => n.campaignId === plan.id));
+      await recordHistories(env.client, 'cancelled', [c.campaign.workflowId, c.unit('preparation', plan.units[1]!.id).workflowId]);
     });
   });
 });
