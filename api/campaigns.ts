@@ -5,12 +5,12 @@ import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import type { CampaignPlan, PhaseName } from '../domain/plan';
 import { CampaignId, CampaignOrganizer, CampaignPhase, CampaignStatus } from '../domain/search-attributes';
-import { campaignWorkflowId, getCampaignState, type CampaignState, type CampaignStatus as CampaignStatusName } from '../workflows/campaign/messages';
+import { campaignStartOptions, campaignWorkflowId, getCampaignState, type CampaignState, type CampaignStatus as CampaignStatusName } from '../workflows/campaign/messages';
 import type { campaignWorkflow } from '../workflows/campaign/workflow';
 import { getPhaseState, phaseWorkflowId, type PhaseState } from '../workflows/phase/messages';
-import { getUnitPhaseState, unitPhaseWorkflowId, type UnitPhaseState } from '../workflows/unit/messages';
+import { UnitPhaseFailure, getUnitPhaseState, submissionRefusal, unitPhaseWorkflowId, type UnitPhaseState } from '../workflows/unit/messages';
 import type { Principal } from './access';
-import { ApiError } from './errors';
+import { ApiError, fromRefusal } from './errors';
 import type { campaignListSchema, phaseViewSchema, unitSummarySchema, unitViewSchema } from './schemas';
 
 // The API's whole conversation with Temporal: start, list, query and update the campaign's
@@ -49,18 +49,10 @@ export class Campaigns {
     const workflowId = campaignWorkflowId(plan.id);
     try {
       await this.temporal.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
-        workflowId,
+        ...campaignStartOptions(plan),
         taskQueue: this.taskQueue,
-        args: [plan],
         // Campaign ids are unique for good: a finished campaign's id is not reused.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: CampaignId, value: plan.id },
-          { key: CampaignOrganizer, value: plan.organizer },
-          { key: CampaignStatus, value: 'running' },
-          { key: CampaignPhase, value: 'preparation' },
-        ],
-        staticSummary: `${plan.title} · ${plan.organizer}`,
         // Lets a retry after an API restart recognise its own start (no personal data: an id).
         memo: { requestId: caller.requestId },
       });
@@ -243,18 +235,12 @@ export class Campaigns {
 const unitNotInCampaign = (campaignId: string, unitId: string) => new ApiError(404, 'unit-not-found', `no unit ${unitId} in campaign ${campaignId}`);
 
 /** Why an ended unit phase refuses a request; a forfeited unit's refusal names the cutoff (逾期不接收). */
+/** An ended unit phase refuses as its workflow would have: the same failure type and words. */
 function endedUnitPhase(state: UnitPhaseState): ApiError {
-  const where = `unit ${state.unitId}'s ${state.phase} phase`;
-  switch (state.status) {
-    case 'forfeited':
-      return new ApiError(409, 'CutoffPassed', `the cutoff ${state.cutoff} has passed: ${where} submission is forfeited (逾期不接收)`, {
-        details: { cutoff: state.cutoff, forfeited: true },
-      });
-    case 'approved':
-      return new ApiError(409, 'AlreadyApproved', `${where} is already approved`);
-    default:
-      return new ApiError(409, 'UnitPhaseClosed', `${where} has ended (${state.status}) and takes no more requests`);
-  }
+  const refusal = submissionRefusal(state, Date.now(), state.expects);
+  return refusal
+    ? fromRefusal(refusal)
+    : new ApiError(409, UnitPhaseFailure.Closed, `unit ${state.unitId}'s ${state.phase} phase has ended (${state.status}) and takes no more requests`);
 }
 
 function unitSummary(state: UnitPhaseState): z.input<typeof unitSummarySchema> {

@@ -70,11 +70,16 @@ const FAILURE_STATUS: Record<FailureType, number> = {
 
 const isFailureType = (type: string | undefined | null): type is FailureType => type != null && Object.hasOwn(FAILURE_STATUS, type);
 
+/** A workflow's refusal (a failure type, its words and details) as the API's error. */
+export function fromRefusal(refusal: { type: FailureType; message: string; details?: Record<string, unknown> }): ApiError {
+  return new ApiError(FAILURE_STATUS[refusal.type], refusal.type, refusal.message, refusal.details ? { details: refusal.details } : {});
+}
+
 function fromApplicationFailure(failure: ApplicationFailure): ApiError | undefined {
   if (!isFailureType(failure.type)) return undefined;
   const [first] = failure.details ?? [];
   const details = first && typeof first === 'object' ? (first as Record<string, unknown>) : undefined;
-  return new ApiError(FAILURE_STATUS[failure.type], failure.type, failure.message, details ? { details } : {});
+  return fromRefusal({ type: failure.type, message: failure.message, details });
 }
 
 /** gRPC status codes (grpc-js is the client's dependency, not ours). */

@@ -6,8 +6,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { serverExecutable } from '../config/temporal-servers';
 import type { CampaignPlan } from '../domain/plan';
-import { CampaignId, CampaignOrganizer, CampaignPhase, CampaignStatus, campaignSearchAttributes } from '../domain/search-attributes';
-import { campaignWorkflowId } from '../workflows/campaign/messages';
+import { campaignSearchAttributes } from '../domain/search-attributes';
+import { campaignStartOptions, campaignWorkflowId } from '../workflows/campaign/messages';
 import { review, submit, unitPhaseWorkflowId } from '../workflows/unit/messages';
 import { eventually, withPreparationSoon } from './harness/api';
 import { createTestWorker, uniqueId, WEBHOOK_SECRET } from './harness/temporal';
@@ -74,18 +74,7 @@ describe('the Temporal Web UI (dev server, Debian chromium)', () => {
     // Plan 5's preparation phase, open now and closing in seconds; the later phases stay months ahead.
     plan = withPreparationSoon(unionWinterPlan({ id: uniqueId('union'), webhook: (p) => receiver.url(p), units: 2 }), -60_000, CUTOFF_IN_MS);
     // Started the way the API starts a campaign.
-    await env.client.workflow.start('campaignWorkflow', {
-      taskQueue: created.taskQueue,
-      workflowId: campaignWorkflowId(plan.id),
-      args: [plan],
-      typedSearchAttributes: [
-        { key: CampaignId, value: plan.id },
-        { key: CampaignOrganizer, value: plan.organizer },
-        { key: CampaignStatus, value: 'running' },
-        { key: CampaignPhase, value: plan.phases[0]!.name },
-      ],
-      staticSummary: `${plan.title} · ${plan.organizer}`,
-    });
+    await env.client.workflow.start('campaignWorkflow', { ...campaignStartOptions(plan), taskQueue: created.taskQueue });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { CampaignPlan, PhaseName } from '../../domain/plan';
-import { CampaignId, CampaignOrganizer, CampaignPhase, CampaignStatus } from '../../domain/search-attributes';
 import type { campaignWorkflow } from '../../workflows/campaign/workflow';
-import { campaignWorkflowId, cancelCampaign, getCampaignState, reinstateUnit, signOffPhase } from '../../workflows/campaign/messages';
+import { campaignStartOptions, campaignWorkflowId, cancelCampaign, getCampaignState, reinstateUnit, signOffPhase } from '../../workflows/campaign/messages';
 import { extendCutoff, getUnitPhaseState, review, submit, unitPhaseWorkflowId, type ReviewDecision } from '../../workflows/unit/messages';
 
 /** Drives one campaign on a test server the way its coordinator, units and reviewers would. */
@@ -19,17 +18,7 @@ export class CampaignDriver {
   }
 
   static async start(env: TestWorkflowEnvironment, taskQueue: string, plan: CampaignPlan): Promise<CampaignDriver> {
-    await env.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
-      taskQueue,
-      workflowId: campaignWorkflowId(plan.id),
-      args: [plan],
-      typedSearchAttributes: [
-        { key: CampaignId, value: plan.id },
-        { key: CampaignOrganizer, value: plan.organizer },
-        { key: CampaignStatus, value: 'running' },
-        { key: CampaignPhase, value: plan.phases[0]!.name },
-      ],
-    });
+    await env.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', { ...campaignStartOptions(plan), taskQueue });
     return new CampaignDriver(env, plan);
   }
 

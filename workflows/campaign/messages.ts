@@ -1,5 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { PhaseName } from '../../domain/plan';
+import type { CampaignPlan, PhaseName } from '../../domain/plan';
+import { CampaignId, CampaignOrganizer, CampaignPhase, CampaignStatus as CampaignStatusKey } from '../../domain/search-attributes';
 
 export const CAMPAIGN_STATUSES = ['running', 'awaiting-sign-off', 'completed', 'cancelled'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
@@ -80,3 +81,18 @@ export const cancelCampaign = defineUpdate<CampaignState, [CancelRequest]>('canc
 export const getCampaignState = defineQuery<CampaignState>('getCampaignState');
 
 export const campaignWorkflowId = (campaignId: string): string => `campaign:${campaignId}`;
+
+/** How every client starts a campaign: its business-key id, the plan, what managers filter on, a readable summary. */
+export function campaignStartOptions(plan: CampaignPlan) {
+  return {
+    workflowId: campaignWorkflowId(plan.id),
+    args: [plan] as [CampaignPlan],
+    typedSearchAttributes: [
+      { key: CampaignId, value: plan.id },
+      { key: CampaignOrganizer, value: plan.organizer },
+      { key: CampaignStatusKey, value: 'running' },
+      { key: CampaignPhase, value: plan.phases[0]!.name },
+    ],
+    staticSummary: `${plan.title} · ${plan.organizer}`,
+  };
+}
