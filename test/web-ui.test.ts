@@ -15,7 +15,7 @@ import { unionWinterPlan } from './harness/plans';
 import { WebhookReceiver } from './harness/webhook-receiver';
 
 // The managers' view: the dev server's Web UI in Debian's chromium (never a downloaded browser),
-// finding a running campaign by its search attributes; and the list queries docs/operations.md gives them.
+// finding a running campaign by its search attributes; and the list queries the README gives managers.
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', 'test-artifacts');
