@@ -1,0 +1,109 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { temporal } from '@temporalio/proto';
+import { EVENTS_PER_WORKFLOW_TASK, LIMITS, phaseFigures, type PhaseFigures } from '../bench/histories';
+import { scalePlan } from '../bench/plan';
+import { UNITS_PER_GROUP } from '../workflows/phase/messages';
+import { CampaignDriver } from './harness/campaign-driver';
+import { createTestWorker, createTimeSkippingEnv, uniqueId, WEBHOOK_SECRET } from './harness/temporal';
+import { WebhookReceiver } from './harness/webhook-receiver';
+
+// Proof of scale: the history each workflow of a phase writes, measured on two small campaigns of
+// the production structure and extrapolated to a 5,000-unit phase. A change that adds events per
+// unit fails here, long before a real phase would hit Temporal's limits.
+
+/** Every unit workflow's history for open → submit → approve, exactly. */
+const UNIT_EVENTS = 28;
+/** What one unit adds to its group's history besides workflow tasks: child initiated, started, completed. */
+const GROUP_WORK_EVENTS_PER_UNIT = 3;
+/** Events that can wake a group per unit (its child started, its child completed), each worth a workflow task at most. */
+const GROUP_WAKES_PER_UNIT = 2;
+const TARGET_UNITS = 5_000;
+const SIZES = [6, 12] as const;
+
+let env: TestWorkflowEnvironment;
+let receiver: WebhookReceiver;
+beforeEach(async () => {
+  env = await createTimeSkippingEnv();
+  receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
+});
+afterEach(async () => {
+  await env?.teardown();
+  await receiver?.stop();
+});
+
+/** Waits until the unit has gone idle on its next timer, so each update lands in a workflow task of its own. */
+async function idle(driver: CampaignDriver, unitId: string) {
+  const timerStarted = temporal.api.enums.v1.EventType.EVENT_TYPE_TIMER_STARTED;
+  for (let attempt = 0; ; attempt++) {
+    const { events } = await driver.unit('preparation', unitId).fetchHistory();
+    if (events?.at(-1)?.eventType === timerStarted) return;
+    if (attempt >= 100) throw new Error(`unit ${unitId} never went idle`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function runPreparation(taskQueue: string, units: number): Promise<PhaseFigures> {
+  const plan = scalePlan({ id: uniqueId(`scale-${units}`), units, webhook: (p) => receiver.url(p), now: await env.currentTimeMs() });
+  const driver = await CampaignDriver.start(env, taskQueue, plan);
+  await receiver.waitFor(() => receiver.notifications({ kind: 'phase-opened' }).filter((n) => n.campaignId === plan.id).length === units);
+  for (const { id } of plan.units) {
+    await idle(driver, id);
+    await driver.submit('preparation', id);
+    await driver.approve('preparation', id);
+  }
+  await driver.waitForState((s) => s.phases[0]!.status === 'awaiting-sign-off');
+  return phaseFigures(env.client, plan, 'preparation');
+}
+
+describe('proof of scale: history per unit, extrapolated to a 5,000-unit phase', () => {
+  test('given campaigns of 6 and 12 units, when every unit submits and is approved, then each history should grow per unit as designed and a 5,000-unit phase should stay far inside Temporal limits', async () => {
+    const { worker, taskQueue } = await createTestWorker(env);
+    const [small, large] = await worker.runUntil(() => Promise.all(SIZES.map((units) => runPreparation(taskQueue, units))));
+    const extraUnits = SIZES[1] - SIZES[0];
+    const perUnit = (of: (f: PhaseFigures) => number) => (of(large!) - of(small!)) / extraUnits;
+
+    // Unit workflows: the same history, event for event, whatever the campaign's size.
+    for (const figures of [small!, large!]) expect(figures.units.map((u) => u.events)).toEqual(figures.units.map(() => UNIT_EVENTS));
+
+    // Groups: three work events per unit; workflow tasks at most one per wake.
+    expect(small!.groups).toHaveLength(1);
+    expect(perUnit((f) => f.groups[0]!.workEvents)).toBe(GROUP_WORK_EVENTS_PER_UNIT);
+    const groupWorkBase = small!.groups[0]!.workEvents - GROUP_WORK_EVENTS_PER_UNIT * SIZES[0];
+    for (const f of [small!, large!]) {
+      expect(f.groups[0]!.taskEvents).toBeLessThanOrEqual(EVENTS_PER_WORKFLOW_TASK * (1 + GROUP_WAKES_PER_UNIT * f.units.length));
+    }
+
+    // The phase and the campaign write nothing per unit: their events depend on groups and phases only.
+    expect(perUnit((f) => f.phase.workEvents)).toBe(0);
+    expect(perUnit((f) => f.campaign.workEvents)).toBe(0);
+    const phaseChildEventsPerGroup = small!.phase.childEvents;
+
+    // A 5,000-unit phase: 10 groups of 500, each history well under the event limit.
+    const groups = Math.ceil(TARGET_UNITS / UNITS_PER_GROUP);
+    const fullGroupEvents = groupWorkBase + UNITS_PER_GROUP * (GROUP_WORK_EVENTS_PER_UNIT + EVENTS_PER_WORKFLOW_TASK * GROUP_WAKES_PER_UNIT) + EVENTS_PER_WORKFLOW_TASK;
+    const phaseEvents = large!.phase.events + (groups - 1) * (phaseChildEventsPerGroup + EVENTS_PER_WORKFLOW_TASK * GROUP_WAKES_PER_UNIT);
+    expect(fullGroupEvents).toBeLessThan(0.2 * LIMITS.historyEvents);
+    expect(phaseEvents).toBeLessThan(0.2 * LIMITS.historyEvents);
+    expect(UNIT_EVENTS).toBeLessThan(0.2 * LIMITS.historyEvents);
+
+    // Pending children: a group's units, a phase's groups.
+    expect(UNITS_PER_GROUP).toBeLessThan(0.5 * LIMITS.pendingChildren);
+    expect(groups).toBeLessThan(0.5 * LIMITS.pendingChildren);
+
+    // The phase's input carries every unit of the plan in one payload: under half the hard limit at 5,000 units.
+    const inputBytesPerUnit = perUnit((f) => f.phase.inputBytes);
+    const phaseInputBytes = large!.phase.inputBytes + inputBytesPerUnit * (TARGET_UNITS - SIZES[1]);
+    expect(phaseInputBytes).toBeLessThan(0.5 * LIMITS.payloadBytes);
+    const groupInputBytes = large!.groups[0]!.inputBytes + inputBytesPerUnit * (UNITS_PER_GROUP - SIZES[1]);
+    expect(groupInputBytes).toBeLessThan(LIMITS.payloadWarnBytes);
+
+    console.log(JSON.stringify({ unitEvents: UNIT_EVENTS, fullGroupEvents, phaseEvents, inputBytesPerUnit, phaseInputBytes, groupInputBytes, small: summary(small!), large: summary(large!) }));
+  });
+});
+
+const summary = (f: PhaseFigures) => ({
+  campaign: f.campaign.events,
+  phase: f.phase.events,
+  group: [f.groups[0]!.workEvents, f.groups[0]!.taskEvents],
+  phaseInputBytes: f.phase.inputBytes,
+});
