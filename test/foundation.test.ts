@@ -1,4 +1,8 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { serverExecutable, temporalServerPath } from '../config/temporal-servers';
 import { CampaignId } from '../domain/search-attributes';
 import { unitPhaseWorkflow } from '../workflows/unit/workflow';
 import { getUnitPhaseState } from '../workflows/unit/messages';
@@ -14,6 +18,26 @@ function thirtyDayPhase(webhook: (path: string) => string, now: number): UnitPha
   const phase = { ...plan.phases[0]!, opensAt: new Date(now + DAY).toISOString(), cutoff: new Date(now + 31 * DAY).toISOString(), reminders: [] };
   return { campaignId: plan.id, campaignTitle: plan.title, phase, unit: plan.units[0]!, supervisor: plan.reviewers[0]!, coordinator: plan.coordinator };
 }
+
+describe('finding the installed servers', () => {
+  test('given an empty cache on a machine with Go and Java, when a server is looked up, it should fail saying how to install it', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'relief-empty-cache-'));
+    const saved = process.env.RELIEF_TEMPORAL_CACHE;
+    process.env.RELIEF_TEMPORAL_CACHE = cache;
+    try {
+      expect(() => serverExecutable('cli')).toThrow(/npm run temporal:install/);
+      expect(() => serverExecutable('test-server')).toThrow(/npm run temporal:install/);
+    } finally {
+      if (saved === undefined) delete process.env.RELIEF_TEMPORAL_CACHE;
+      else process.env.RELIEF_TEMPORAL_CACHE = saved;
+    }
+  });
+
+  test('given the installed cache, when a server is looked up, it should be an existing executable path', () => {
+    expect(serverExecutable('cli')).toEqual({ type: 'existing-path', path: temporalServerPath('cli') });
+    expect(serverExecutable('test-server')).toEqual({ type: 'existing-path', path: temporalServerPath('test-server') });
+  });
+});
 
 describe('the time-skipping test server (Java, from Maven)', () => {
   let env: TestWorkflowEnvironment;
