@@ -1,0 +1,42 @@
+import { performance } from 'node:perf_hooks';
+import { inPool } from './pool';
+import { quantile } from './stats';
+
+export interface LoadResult {
+  operations: number;
+  seconds: number;
+  perSecond: number;
+  /** Latency of the first operation of each cycle (the submission), in ms. */
+  p50: number;
+  p99: number;
+  failures: string[];
+}
+
+/**
+ * `clients` concurrent clients, each taking the next item and running its cycle: `first` (timed),
+ * then `second`, as a unit submits and its reviewer reviews. An operation fails by throwing.
+ */
+export async function runCycles<T>(items: readonly T[], clients: number, first: (item: T) => Promise<void>, second: (item: T) => Promise<void>): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const failures: string[] = [];
+  let operations = 0;
+  const attempt = async (op: (item: T) => Promise<void>, item: T) => {
+    operations++;
+    try {
+      await op(item);
+      return true;
+    } catch (err) {
+      failures.push(err instanceof Error ? err.message : String(err));
+      return false;
+    }
+  };
+  const started = performance.now();
+  await inPool(items, clients, async (item) => {
+    const t0 = performance.now();
+    const ok = await attempt(first, item);
+    latencies.push(performance.now() - t0);
+    if (ok) await attempt(second, item);
+  });
+  const seconds = (performance.now() - started) / 1000;
+  return { operations, seconds, perSecond: operations / seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), failures };
+}

@@ -1,0 +1,223 @@
+import '../test/harness/quiet-runtime';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import type { Client } from '@temporalio/client';
+import { loadConfig } from '../config';
+import { getCampaignState } from '../workflows/campaign/messages';
+import { campaignWorkflowId } from '../workflows/campaign/messages';
+import { UNITS_PER_GROUP } from '../workflows/phase/messages';
+import { workflowsPath } from '../worker/create-worker';
+import { startApi, type RunningApi } from '../test/harness/api';
+import { createDevServerEnv, WEBHOOK_SECRET } from '../test/harness/temporal';
+import { WebhookReceiver } from '../test/harness/webhook-receiver';
+import { historyFigures, LIMITS, phaseFigures } from './histories';
+import { runCycles, type LoadResult } from './load';
+import { scalePlan } from './plan';
+import { inPool } from './pool';
+import { bundle, memoryOf, startWorkerProcess } from './processes';
+import { hotFunctions, profiled, readCpuProfile, type HotFunction } from './profile';
+import { bump, type rawWorkflow } from './raw-workflow';
+import { range } from './stats';
+import { campaignWallTime } from './time-skipping';
+
+// `npm run bench`: a dev server, the campaign worker in a child process, the API in this one, a
+// 5,000-unit preparation phase driven through the API by 20 clients, the same number of raw
+// Temporal updates on the same server, then whole campaigns under time skipping. One table.
+
+const TARGETS = { ratio: 0.5, p99Ms: 250, workerMB: 500 };
+
+const { values: flags } = parseArgs({
+  options: {
+    units: { type: 'string', default: '5000' },
+    clients: { type: 'string', default: '20' },
+    /** Campaign sizes for the time-skipping wall time, comma-separated; 0 skips it. Two sizes below --units are extrapolated to it. */
+    'time-skipping-units': { type: 'string', default: '500,1000' },
+    /** CPU-profile the worker process and this one (API and clients) while the API is under load. */
+    profile: { type: 'boolean', default: false },
+  },
+});
+const UNITS = Number(flags.units);
+const CLIENTS = Number(flags.clients);
+const TIME_SKIPPING_UNITS = flags['time-skipping-units'].split(',').map(Number).filter((n) => n > 0);
+
+const log = (message: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const fixed = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+interface Row {
+  figure: string;
+  value: string;
+  target?: string;
+  pass?: boolean;
+}
+
+async function main() {
+  const rows: Row[] = [];
+  const profiles: { name: string; hot: HotFunction[] }[] = [];
+  const loadAtStart = loadavg();
+  log(`bundling workflows; ${UNITS} units, ${CLIENTS} clients`);
+  const appBundle = await bundle(workflowsPath);
+  const rawBundle = await bundle(require.resolve('./raw-workflow'));
+  process.env.RELIEF_WORKFLOW_BUNDLE = appBundle; // the time-skipping worker (test harness) loads it
+
+  const env = await createDevServerEnv();
+  const receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
+  const workerProfileDir = mkdtempSync(join(tmpdir(), 'relief-bench-prof-'));
+  const workerEnv = (role: 'app' | 'raw', taskQueue: string, codePath: string) => ({ BENCH_ROLE: role, BENCH_ADDRESS: env.address, BENCH_TASK_QUEUE: taskQueue, BENCH_BUNDLE: codePath, BENCH_WEBHOOK_SECRET: WEBHOOK_SECRET });
+  const appWorker = await startWorkerProcess(workerEnv('app', 'bench-app', appBundle), flags.profile ? ['--cpu-prof', '--cpu-prof-dir', workerProfileDir] : []);
+  let api: RunningApi | undefined;
+  try {
+    const plan = scalePlan({ id: `bench-${randomUUID().slice(0, 8)}`, units: UNITS, webhook: (p) => receiver.url(p), now: Date.now() });
+    const tokens = new Map(plan.units.map((u) => [u.id, randomBytes(12).toString('hex')]));
+    const reviewerTokens = new Map(plan.reviewers.map((r) => [r.id, randomBytes(12).toString('hex')]));
+    const coordinatorToken = randomBytes(12).toString('hex');
+    const grants = [
+      `${coordinatorToken}=coordinator:${plan.coordinator.id}`,
+      ...[...reviewerTokens].map(([id, token]) => `${token}=reviewer:${id}`),
+      ...[...tokens].map(([id, token]) => `${token}=unit:${id}`),
+    ];
+    const config = loadConfig({ TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: 'bench-app', WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET, API_PORT: '0', API_BODY_LIMIT: '16mb', API_TOKENS: grants.join(',') });
+    api = await startApi(config, env.client);
+    const expect201 = async (what: string, reply: Promise<{ status: number; body: { code?: string; message?: string } }>) => {
+      const { status, body } = await reply;
+      if (status !== 201 && status !== 202) throw new Error(`${what}: ${status} ${body.code ?? ''} ${body.message ?? ''}`);
+    };
+
+    // Fan-out: the campaign starts, its phase starts the groups, the groups the units, each unit dispatches its phase-opened notice.
+    const fanOutStarted = performance.now();
+    await expect201('start campaign', api.call('POST', '/campaigns', { token: coordinatorToken, body: plan }));
+    await waitForFanOut(env.client, plan.id, receiver);
+    const fanOutSeconds = (performance.now() - fanOutStarted) / 1000;
+    const afterFanOut = memoryOf(appWorker.pid);
+    log(`fan-out done in ${fixed(fanOutSeconds, 1)} s; worker RSS ${fixed(afterFanOut.rssMB)} MB`);
+
+    const unitPath = (unitId: string) => `/campaigns/${plan.id}/phases/preparation/units/${unitId}`;
+    const supervisor = new Map(plan.units.map((u) => [u.id, reviewerTokens.get(u.supervisor)!]));
+    const appLoad = () =>
+      runCycles(
+        plan.units.map((u) => u.id),
+        CLIENTS,
+        (id) => expect201('submit', api!.call('POST', `${unitPath(id)}/submissions`, { token: tokens.get(id), body: { kind: 'applicant-roster', report: `${id} 困難職工慰問對象花名冊`, figures: { households: 20 } } })),
+        (id) => expect201('review', api!.call('POST', `${unitPath(id)}/reviews`, { token: supervisor.get(id), body: { decision: 'approve' } })),
+      );
+    log('app: submit → review through the API');
+    const app = flags.profile ? await profiledLoad('bench process (API + clients), app load', appLoad, profiles) : await appLoad();
+    log(`app: ${fixed(app.perSecond, 1)} ops/s, p50 ${fixed(app.p50)} ms, p99 ${fixed(app.p99)} ms, ${app.failures.length} failures`);
+
+    await waitFor('the preparation phase to close', async () => (await env.client.workflow.getHandle(campaignWorkflowId(plan.id)).query(getCampaignState)).phases[0]!.status === 'awaiting-sign-off');
+    const figures = await phaseFigures(env.client, plan, 'preparation');
+    const deliveries = await inPool(receiver.notifications({ kind: 'phase-opened' }).slice(0, 200), 16, (n) => historyFigures(env.client, n.id));
+    const worker = memoryOf(appWorker.pid);
+
+    log('raw: the same operations on a trivial workflow, straight from the client');
+    const rawWorker = await startWorkerProcess(workerEnv('raw', 'bench-raw', rawBundle));
+    const rawIds = plan.units.map((u) => `bench-raw-${plan.id}-${u.id}`);
+    const rawStarted = performance.now();
+    await inPool(rawIds, CLIENTS, (workflowId) => env.client.workflow.start<typeof rawWorkflow>('rawWorkflow', { workflowId, taskQueue: 'bench-raw' }));
+    // As the units were open before the app's turn, every raw workflow has run its first task before this one's.
+    await inPool(rawIds, CLIENTS, (workflowId) => waitFor(`${workflowId}'s first task`, async () => (await historyFigures(env.client, workflowId)).taskEvents >= 3, 60_000, 100));
+    const rawStartSeconds = (performance.now() - rawStarted) / 1000;
+    const bumpOnce = (label: string) => async (workflowId: string) => {
+      await env.client.workflow.getHandle(workflowId).executeUpdate(bump, { args: [label], updateId: `${workflowId}-${label}` });
+    };
+    const raw = await runCycles(rawIds, CLIENTS, bumpOnce('submit'), bumpOnce('review'));
+    log(`raw: ${fixed(raw.perSecond, 1)} ops/s, p50 ${fixed(raw.p50)} ms, p99 ${fixed(raw.p99)} ms`);
+    await rawWorker.stop();
+
+    const ratio = app.perSecond / raw.perSecond;
+    const units = figures.units.map((u) => u.events);
+    rows.push(
+      { figure: `History events per unit workflow, submit → review (all ${fixed(UNITS)})`, value: range(units), target: 'deterministic', pass: new Set(units).size === 1 },
+      { figure: 'History events per notification delivery workflow (phase-opened)', value: range(deliveries.map((d) => d.events)) },
+      { figure: `Group workflow history (${figures.groups.length} groups of ≤ ${UNITS_PER_GROUP} units)`, value: `${range(figures.groups.map((g) => g.events))} events, ≤ ${fixed(Math.max(...figures.groups.map((g) => g.bytes)) / 1e6, 2)} MB`, target: `< ${fixed(LIMITS.historyEvents)} events`, pass: figures.groups.every((g) => g.events < LIMITS.historyEvents) },
+      { figure: 'Phase workflow history', value: `${figures.phase.events} events, ${fixed(figures.phase.bytes / 1e6, 2)} MB`, target: `< ${fixed(LIMITS.historyEvents)} events`, pass: figures.phase.events < LIMITS.historyEvents },
+      { figure: 'Phase workflow input (every unit in one payload)', value: `${fixed(figures.phase.inputBytes / 1024)} KiB (${fixed(figures.phase.inputBytes / UNITS)} B/unit)`, target: `< ${LIMITS.payloadBytes / 1024 / 1024} MiB (warns > ${LIMITS.payloadWarnBytes / 1024} KiB)`, pass: figures.phase.inputBytes < LIMITS.payloadBytes },
+      { figure: 'Campaign workflow history (through preparation)', value: `${figures.campaign.events} events, ${fixed(figures.campaign.bytes / 1e6, 2)} MB`, target: `< ${fixed(LIMITS.historyEvents)} events`, pass: figures.campaign.events < LIMITS.historyEvents },
+      { figure: `Fan-out: ${fixed(UNITS)} unit workflows open and their notices delivered`, value: `${fixed(fanOutSeconds, 1)} s (${fixed(UNITS / fanOutSeconds)} units/s)` },
+      { figure: `App: submissions + reviews through the API, ${CLIENTS} clients`, value: `${fixed(app.perSecond, 1)} /s (${fixed(app.operations)} in ${fixed(app.seconds, 1)} s, ${app.failures.length} failed)`, pass: app.failures.length === 0, target: 'no failures' },
+      { figure: 'App: submission latency p50 / p99', value: `${fixed(app.p50)} / ${fixed(app.p99)} ms`, target: `p99 < ${TARGETS.p99Ms} ms`, pass: app.p99 < TARGETS.p99Ms },
+      { figure: `Raw: 2 updates per trivial workflow from the client, ${CLIENTS} clients`, value: `${fixed(raw.perSecond, 1)} /s (${fixed(raw.operations)} in ${fixed(raw.seconds, 1)} s); p50 / p99 ${fixed(raw.p50)} / ${fixed(raw.p99)} ms; ${fixed(rawIds.length)} starts in ${fixed(rawStartSeconds, 1)} s`, pass: raw.failures.length === 0, target: 'no failures' },
+      { figure: 'Ratio app / raw (throughput)', value: fixed(ratio, 2), target: `≥ ${TARGETS.ratio}`, pass: ratio >= TARGETS.ratio },
+      { figure: 'Worker peak RSS (VmHWM; after fan-out)', value: `${fixed(worker.peakMB)} MB (${fixed(afterFanOut.rssMB)} MB)`, target: `< ${TARGETS.workerMB} MB`, pass: worker.peakMB < TARGETS.workerMB },
+    );
+    if (app.failures.length) log(`app failures (first 5): ${app.failures.slice(0, 5).join(' | ')}`);
+  } finally {
+    await api?.close();
+    await appWorker.stop();
+    await env.teardown();
+    await receiver.stop();
+  }
+  if (flags.profile) profiles.push({ name: 'campaign worker process, whole dev-server run', hot: hotFunctions(readCpuProfile(workerProfileDir)) });
+
+  const wallTimes: [number, number][] = [];
+  for (const units of TIME_SKIPPING_UNITS) {
+    log(`time skipping: a ${units}-unit campaign through all four phases`);
+    const { seconds } = await campaignWallTime(units, CLIENTS);
+    wallTimes.push([units, seconds]);
+    rows.push({ figure: `Time skipping: ${fixed(units)}-unit campaign, all four phases (wall)`, value: `${fixed(seconds, 1)} s (${fixed((units * 4) / seconds, 1)} unit-phases/s)` });
+  }
+  const [[u1, t1] = [0, 0], [u2, t2] = [0, 0]] = wallTimes.slice(-2);
+  if (wallTimes.length >= 2 && u2 < UNITS) {
+    const seconds = t2 + ((t2 - t1) / (u2 - u1)) * (UNITS - u2);
+    rows.push({ figure: `Time skipping: ${fixed(UNITS)}-unit campaign, EXTRAPOLATED linearly from the last two runs, not measured`, value: `≈ ${fixed(seconds)} s` });
+  }
+  printReport(rows, profiles, loadAtStart);
+}
+
+/** Until every unit of the campaign is open (visibility) and every phase-opened notice has reached its webhook. */
+async function waitForFanOut(client: Client, campaignId: string, receiver: WebhookReceiver) {
+  const open = `WorkflowType = 'unitPhaseWorkflow' AND CampaignId = '${campaignId}' AND CampaignStatus = 'open'`;
+  let last = 0;
+  await waitFor('every unit to open', async () => {
+    const { count } = await client.workflow.count(open);
+    const notified = receiver.notifications({ kind: 'phase-opened' }).length;
+    if (performance.now() - last > 15_000) {
+      last = performance.now();
+      log(`fan-out: ${count} units open, ${notified} notices delivered`);
+    }
+    return count === UNITS && notified === UNITS;
+  });
+}
+
+async function waitFor(what: string, done: () => Promise<boolean>, timeoutMs = 20 * 60_000, pollMs = 1_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(pollMs);
+  }
+}
+
+async function profiledLoad(name: string, load: () => Promise<LoadResult>, profiles: { name: string; hot: HotFunction[] }[]) {
+  const { result, profile } = await profiled(load);
+  profiles.push({ name, hot: hotFunctions(profile) });
+  return result;
+}
+
+function printReport(rows: Row[], profiles: { name: string; hot: HotFunction[] }[], loadAtStart: number[]) {
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${fixed(totalmem() / 2 ** 30, 1)} GiB RAM, Node ${process.version}, ${process.platform}`;
+  const loads = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+  const lines = [
+    `Machine: ${machine}`,
+    `Date: ${new Date().toISOString()}; load average at start ${loads(loadAtStart)}, at end ${loads(loadavg())}`,
+    '',
+    '| Figure | Value | Target | Result |',
+    '| --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.figure} | ${r.value} | ${r.target ?? '—'} | ${r.pass === undefined ? '—' : r.pass ? 'PASS' : 'MISS'} |`),
+  ];
+  for (const { name, hot } of profiles) {
+    lines.push('', `Hottest functions (self time), ${name}:`, ...hot.map((h) => `  ${h.selfPercent.toFixed(1).padStart(5)}%  ${h.name}`));
+  }
+  console.log(lines.join('\n'));
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

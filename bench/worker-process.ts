@@ -1,0 +1,36 @@
+import '../test/harness/quiet-runtime';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createCampaignWorker } from '../worker/create-worker';
+
+// A worker in a process of its own, so the bench can read its peak RSS from /proc: the campaign
+// worker as worker/main.ts runs it (default cache and slots), or the raw baseline's worker.
+
+export interface WorkerProcessEnv {
+  BENCH_ROLE: 'app' | 'raw';
+  BENCH_ADDRESS: string;
+  BENCH_TASK_QUEUE: string;
+  /** A prebuilt workflow bundle: bundling in this process would put webpack's peak into the RSS. */
+  BENCH_BUNDLE: string;
+  BENCH_WEBHOOK_SECRET: string;
+}
+
+async function main() {
+  const env = process.env as unknown as WorkerProcessEnv;
+  const connection = await NativeConnection.connect({ address: env.BENCH_ADDRESS });
+  const clientConnection = await Connection.connect({ address: env.BENCH_ADDRESS });
+  const common = { connection, namespace: 'default', taskQueue: env.BENCH_TASK_QUEUE, workflowBundle: { codePath: env.BENCH_BUNDLE } };
+  const worker =
+    env.BENCH_ROLE === 'app'
+      ? await createCampaignWorker({ ...common, client: new Client({ connection: clientConnection }), notifier: { signingSecret: env.BENCH_WEBHOOK_SECRET } })
+      : await Worker.create(common);
+  process.send?.('ready');
+  await worker.run(); // until SIGTERM
+  await clientConnection.close();
+  await connection.close();
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
