@@ -17,6 +17,8 @@ export const ACTIONS = [
   'reinstateUnit',
   'signOffPhase',
   'cancelCampaign',
+  'decodePayloads',
+  'encodePayloads',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -38,6 +40,9 @@ export const ACCESS: Record<Action, Partial<Record<Role, Scope>>> = {
   reinstateUnit: { coordinator: 'any' },
   signOffPhase: { coordinator: 'any' },
   cancelCampaign: { coordinator: 'any' },
+  // Payloads hold households' names and ID numbers: only the coordinator reads them (Web UI codec server).
+  decodePayloads: { coordinator: 'any' },
+  encodePayloads: { coordinator: 'any' },
 };
 
 export type Principal = TokenGrant;

@@ -3,8 +3,10 @@ import express, { type ErrorRequestHandler, type Express, type Request, type Res
 import type { Client } from '@temporalio/client';
 import type { z } from 'zod';
 import type { Config } from '../config';
+import { createEncryptionCodec } from '../config/codec';
 import { authorizeUnit, scopeFor, tokenVerifier, type Principal, type Scope } from './access';
 import { Campaigns, type Caller } from './campaigns';
+import { codecCors } from './codec';
 import { ApiError, toApiError, validationError } from './errors';
 import { IDEMPOTENCY_KEY_PATTERN, IdempotencyStore, type StoredReply } from './idempotency';
 import { docsPage, openApiDocument } from './openapi';
@@ -30,6 +32,7 @@ export function createApp({ config, temporal, log = jsonLine }: AppDeps): Expres
   const campaigns = new Campaigns(temporal, config.temporal.taskQueue, config.api.cursorSecret);
   const authenticate = tokenVerifier(config.api.tokens);
   const idempotency = new IdempotencyStore();
+  const codec = createEncryptionCodec(config.payloadKeys);
   const document = openApiDocument(routes, config.api.publicUrl);
   const html = docsPage(document);
   const location = (path: string) => (config.api.publicUrl ? new URL(path, config.api.publicUrl).toString() : path);
@@ -66,6 +69,7 @@ export function createApp({ config, temporal, log = jsonLine }: AppDeps): Expres
       caller,
       scope,
       campaigns,
+      codec,
       location,
       openapi: () => document,
       docsHtml: () => html,
@@ -90,6 +94,7 @@ export function createApp({ config, temporal, log = jsonLine }: AppDeps): Expres
     });
     next();
   });
+  app.use('/codec', codecCors(config.api.codecCorsOrigins));
   app.use(express.json({ limit: config.api.bodyLimit }));
 
   for (const route of routes) {

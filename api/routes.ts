@@ -1,9 +1,11 @@
+import type { PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import { campaignPlanSchema } from '../domain/plan';
 import { cancelCampaign, reinstateUnit, signOffPhase } from '../workflows/campaign/messages';
 import { extendCutoff, review, submit } from '../workflows/unit/messages';
 import type { Action, Scope } from './access';
 import type { Caller, Campaigns } from './campaigns';
+import { codecBody, codecResultSchema, runCodec } from './codec';
 import { temporalUnavailable } from './errors';
 import {
   campaignListSchema,
@@ -46,6 +48,8 @@ export interface RouteContext {
   caller?: Caller;
   scope?: Scope;
   campaigns: Campaigns;
+  /** The payload codec the worker and the clients use (config/codec.ts). */
+  codec: PayloadCodec;
   openapi: () => object;
   docsHtml: () => string;
   /** Prefix for Location headers (the configured public URL, or none for relative ones). */
@@ -320,4 +324,19 @@ export const routes: Route[] = [
       body: await campaigns.updateUnitPhase(unitTarget(params), extendCutoff, body, caller, (state, id) => state.extensions.find((e) => e.requestId === id)),
     }),
   }),
+  // The Temporal Web UI's codec server (<API>/codec): only roles allowed to see households may read payloads.
+  ...(['decode', 'encode'] as const).map((direction) =>
+    route({
+      operationId: `${direction}Payloads`,
+      method: 'post',
+      path: `/codec/${direction}`,
+      summary: `The Temporal Web UI’s codec server: ${direction === 'decode' ? 'decrypts payloads so a coordinator can read them in the UI' : 'encrypts payloads the UI sends (e.g. a signal’s input)'}.`,
+      tag: 'operations',
+      action: `${direction}Payloads`,
+      body: codecBody,
+      response: { status: 200, description: `the payloads, ${direction}d`, schema: codecResultSchema },
+      errors: [400, ...SECURED, 413],
+      handle: async ({ body, codec }) => ({ body: await runCodec(codec, direction, body) }),
+    }),
+  ),
 ];

@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config';
+import { encryptingDataConverter } from '../config/codec';
 import { temporalConnectionOptions } from '../config/temporal';
 
 /**
@@ -8,5 +9,5 @@ import { temporalConnectionOptions } from '../config/temporal';
  */
 export function lazyTemporalClient(config: Config): { client: Client; connection: Connection } {
   const connection = Connection.lazy(temporalConnectionOptions(config));
-  return { client: new Client({ connection, namespace: config.temporal.namespace }), connection };
+  return { client: new Client({ connection, namespace: config.temporal.namespace, dataConverter: encryptingDataConverter(config.payloadKeys) }), connection };
 }

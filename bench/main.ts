@@ -12,7 +12,7 @@ import { campaignWorkflowId } from '../workflows/campaign/messages';
 import { UNITS_PER_GROUP } from '../workflows/phase/messages';
 import { workflowsPath } from '../worker/create-worker';
 import { startApi, type RunningApi } from '../test/harness/api';
-import { createDevServerEnv, WEBHOOK_SECRET } from '../test/harness/temporal';
+import { createDevServerEnv, TEST_PAYLOAD_KEYS_ENV, WEBHOOK_SECRET } from '../test/harness/temporal';
 import { WebhookReceiver } from '../test/harness/webhook-receiver';
 import { historyFigures, LIMITS, phaseFigures } from './histories';
 import { runCycles, type LoadResult } from './load';
@@ -67,7 +67,7 @@ async function main() {
   const env = await createDevServerEnv();
   const receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
   const workerProfileDir = mkdtempSync(join(tmpdir(), 'relief-bench-prof-'));
-  const workerEnv = (role: 'app' | 'raw', taskQueue: string, codePath: string) => ({ BENCH_ROLE: role, BENCH_ADDRESS: env.address, BENCH_TASK_QUEUE: taskQueue, BENCH_BUNDLE: codePath, BENCH_WEBHOOK_SECRET: WEBHOOK_SECRET });
+  const workerEnv = (role: 'app' | 'raw', taskQueue: string, codePath: string) => ({ BENCH_ROLE: role, BENCH_ADDRESS: env.address, BENCH_TASK_QUEUE: taskQueue, BENCH_BUNDLE: codePath, BENCH_WEBHOOK_SECRET: WEBHOOK_SECRET, BENCH_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS_ENV });
   const appWorker = await startWorkerProcess(workerEnv('app', 'bench-app', appBundle), flags.profile ? ['--cpu-prof', '--cpu-prof-dir', workerProfileDir] : []);
   let api: RunningApi | undefined;
   try {

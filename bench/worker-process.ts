@@ -1,6 +1,8 @@
 import '../test/harness/quiet-runtime';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { loadConfig } from '../config';
+import { encryptingDataConverter } from '../config/codec';
 import { createCampaignWorker } from '../worker/create-worker';
 
 // A worker in a process of its own, so the bench can read its peak RSS from /proc: the campaign
@@ -13,16 +15,19 @@ export interface WorkerProcessEnv {
   /** A prebuilt workflow bundle: bundling in this process would put webpack's peak into the RSS. */
   BENCH_BUNDLE: string;
   BENCH_WEBHOOK_SECRET: string;
+  /** PAYLOAD_KEYS of the bench's clients: the worker encrypts as in production. */
+  BENCH_PAYLOAD_KEYS: string;
 }
 
 async function main() {
   const env = process.env as unknown as WorkerProcessEnv;
   const connection = await NativeConnection.connect({ address: env.BENCH_ADDRESS });
   const clientConnection = await Connection.connect({ address: env.BENCH_ADDRESS });
+  const dataConverter = encryptingDataConverter(loadConfig({ WEBHOOK_SIGNING_SECRET: env.BENCH_WEBHOOK_SECRET, PAYLOAD_KEYS: env.BENCH_PAYLOAD_KEYS }).payloadKeys);
   const common = { connection, namespace: 'default', taskQueue: env.BENCH_TASK_QUEUE, workflowBundle: { codePath: env.BENCH_BUNDLE } };
   const worker =
     env.BENCH_ROLE === 'app'
-      ? await createCampaignWorker({ ...common, client: new Client({ connection: clientConnection }), notifier: { signingSecret: env.BENCH_WEBHOOK_SECRET } })
+      ? await createCampaignWorker({ ...common, client: new Client({ connection: clientConnection, dataConverter }), notifier: { signingSecret: env.BENCH_WEBHOOK_SECRET }, dataConverter })
       : await Worker.create(common);
   process.send?.('ready');
   await worker.run(); // until SIGTERM

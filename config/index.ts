@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KEY_BYTES, type PayloadKeys } from './codec';
 
 // Configuration is read once, from the environment, into a typed object; anything missing or
 // malformed stops the process at start with every problem named. See .env.example.
@@ -28,6 +29,33 @@ const tokensSchema = z
     return grants;
   });
 
+const payloadKeysSchema = z.string().transform((text, ctx) => {
+  // "keyid:base64key,keyid:base64key"; messages name key ids, never key material.
+  const keys = new Map<string, Buffer>();
+  for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const match = /^([A-Za-z0-9_.-]{1,64}):([A-Za-z0-9+/=]+)$/.exec(entry);
+    const key = match && Buffer.from(match[2]!, 'base64');
+    if (!match || key!.length !== KEY_BYTES || keys.has(match[1]!)) {
+      ctx.addIssue({ code: 'custom', message: `each entry is keyid:base64key with a unique id and a ${KEY_BYTES}-byte key (openssl rand -base64 32); entry "${entry.split(':')[0]}" is not` });
+      return z.NEVER;
+    }
+    keys.set(match[1]!, key!);
+  }
+  if (keys.size === 0) {
+    ctx.addIssue({ code: 'custom', message: 'at least one key: household data is never stored in Temporal unencrypted' });
+    return z.NEVER;
+  }
+  return keys;
+});
+
+const originsSchema = z.string().transform((text, ctx) => {
+  const origins = text.split(',').map((e) => e.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin such as http://localhost:8233` });
+  }
+  return origins;
+});
+
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -45,6 +73,11 @@ const envSchema = z.object({
   /** Signs list cursors so a forged one is refused before it reaches Temporal; set it when several API processes share clients. */
   API_CURSOR_SECRET: z.string().min(16, 'at least 16 characters').optional(),
   API_TEMPORAL_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
+  /** Origins of the Temporal Web UI allowed to call the codec endpoint (/codec/*) from the browser. */
+  API_CODEC_CORS_ORIGINS: originsSchema.default([]),
+  PAYLOAD_KEYS: payloadKeysSchema,
+  /** Which of PAYLOAD_KEYS encrypts new payloads; required when there are several. */
+  PAYLOAD_ACTIVE_KEY: z.string().optional(),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -63,7 +96,8 @@ export interface Config {
     tlsKeyPath?: string;
   };
   webhookSigningSecret: string;
-  api: { port: number; bodyLimit: string; tokens: Map<string, TokenGrant>; publicUrl?: string; temporalTimeoutMs: number; cursorSecret?: string };
+  payloadKeys: PayloadKeys;
+  api: { port: number; bodyLimit: string; tokens: Map<string, TokenGrant>; publicUrl?: string; temporalTimeoutMs: number; cursorSecret?: string; codecCorsOrigins: string[] };
 }
 
 export class ConfigError extends Error {}
@@ -75,6 +109,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n${problems}`);
   }
   const e = parsed.data;
+  const activeKeyId = e.PAYLOAD_ACTIVE_KEY ?? (e.PAYLOAD_KEYS.size === 1 ? [...e.PAYLOAD_KEYS.keys()][0]! : undefined);
+  if (!activeKeyId || !e.PAYLOAD_KEYS.has(activeKeyId)) {
+    throw new ConfigError(`invalid configuration:\n  PAYLOAD_ACTIVE_KEY: name one of the PAYLOAD_KEYS ids (${[...e.PAYLOAD_KEYS.keys()].join(', ')})`);
+  }
   return {
     temporal: {
       address: e.TEMPORAL_ADDRESS,
@@ -86,6 +124,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       tlsKeyPath: e.TEMPORAL_TLS_KEY_PATH,
     },
     webhookSigningSecret: e.WEBHOOK_SIGNING_SECRET,
-    api: { port: e.API_PORT, bodyLimit: e.API_BODY_LIMIT, tokens: e.API_TOKENS, publicUrl: e.API_PUBLIC_URL, temporalTimeoutMs: e.API_TEMPORAL_TIMEOUT_MS, cursorSecret: e.API_CURSOR_SECRET },
+    payloadKeys: { keys: e.PAYLOAD_KEYS, activeKeyId },
+    api: {
+      port: e.API_PORT,
+      bodyLimit: e.API_BODY_LIMIT,
+      tokens: e.API_TOKENS,
+      publicUrl: e.API_PUBLIC_URL,
+      temporalTimeoutMs: e.API_TEMPORAL_TIMEOUT_MS,
+      cursorSecret: e.API_CURSOR_SECRET,
+      codecCorsOrigins: e.API_CODEC_CORS_ORIGINS,
+    },
   };
 }

@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { generatePayloadKey } from '../config/codec';
 import { campaignSearchAttributes } from '../domain/search-attributes';
 import { temporalServerPath } from '../config/temporal-servers';
 
@@ -22,6 +23,7 @@ const DEMO_INBOX_PORT = 8234;
 interface DemoSecrets {
   webhookSigningSecret: string;
   tokens: Record<string, string>; // "role:subject" → token
+  payloadKeys: string; // PAYLOAD_KEYS
 }
 
 const DEMO_SUBJECTS = ['coordinator:union-office', 'reviewer:rights-dept', 'reviewer:audit-office', 'unit:union-1', 'unit:union-2', 'unit:union-3'];
@@ -29,10 +31,14 @@ const DEMO_SUBJECTS = ['coordinator:union-office', 'reviewer:rights-dept', 'revi
 /** Demo secrets are made once and kept in .data/, so tokens stay valid across restarts. */
 function demoSecrets(): DemoSecrets {
   const file = join(DATA, 'demo-secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DemoSecrets;
+  const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoSecrets) : undefined;
+  if (kept?.payloadKeys) return kept;
+  // A .data/ from before encryption keeps its tokens and gains a key: its old campaigns still decode (plaintext passes through).
   const secrets: DemoSecrets = {
     webhookSigningSecret: randomBytes(32).toString('hex'),
     tokens: Object.fromEntries(DEMO_SUBJECTS.map((s) => [s, randomBytes(24).toString('hex')])),
+    ...kept,
+    payloadKeys: `demo-1:${generatePayloadKey()}`,
   };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
@@ -106,6 +112,8 @@ async function startTemporal(onExit: (code: number | null) => void): Promise<Sto
     '--db-filename', dbFilename,
     '--ip', '127.0.0.1', '--port', String(TEMPORAL_PORT), '--ui-port', String(UI_PORT),
     '--namespace', 'default', '--log-level', 'warn',
+    // The UI decrypts payloads through the API (coordinator token only; docs/operations.md).
+    '--ui-codec-endpoint', `http://localhost:${process.env.API_PORT ?? '3000'}/codec`,
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
     ...campaignSearchAttributes.flatMap((key) => ['--search-attribute', `${key.name}=${key.type === 'DATETIME' ? 'Datetime' : 'Keyword'}`]),
@@ -123,6 +131,8 @@ async function main() {
     TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${TEMPORAL_PORT}`,
     WEBHOOK_SIGNING_SECRET: process.env.WEBHOOK_SIGNING_SECRET ?? secrets.webhookSigningSecret,
     API_TOKENS: process.env.API_TOKENS ?? Object.entries(secrets.tokens).map(([subject, token]) => `${token}=${subject}`).join(','),
+    PAYLOAD_KEYS: process.env.PAYLOAD_KEYS ?? secrets.payloadKeys,
+    API_CODEC_CORS_ORIGINS: process.env.API_CODEC_CORS_ORIGINS ?? `http://localhost:${UI_PORT}`,
   };
   const apiPort = env.API_PORT ?? '3000';
 

@@ -67,6 +67,8 @@ describe('the access matrix', () => {
     reinstateUnit: { allowedStatus: 409, send: (token) => api.call('POST', `${base()}/units/union-1/reinstate`, { token, body: { reason: '補報' } }) }, // not forfeited
     signOffPhase: { allowedStatus: 409, send: (token) => api.call('POST', `${base()}/phases/preparation/sign-off`, { token, body: {} }) }, // not awaiting
     cancelCampaign: { allowedStatus: 200, send: (token) => api.call('POST', `/campaigns/${cancellableId}/cancel`, { token, body: { reason: '上級通知暫緩' } }) },
+    decodePayloads: { allowedStatus: 200, send: (token) => api.call('POST', '/codec/decode', { token, body: { payloads: [] } }) },
+    encodePayloads: { allowedStatus: 200, send: (token) => api.call('POST', '/codec/encode', { token, body: { payloads: [] } }) },
   };
 
   beforeAll(async () => {

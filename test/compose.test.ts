@@ -87,6 +87,7 @@ const TEST_SECRETS = {
   WEBHOOK_SIGNING_SECRET: 'compose-test-signing-secret-0123',
   API_TOKENS: 'compose-test-token-0123456789=coordinator:union-office',
   POSTGRES_PASSWORD: 'compose-test-password',
+  PAYLOAD_KEYS: `compose-test:${Buffer.alloc(32, 7).toString('base64')}`,
 };
 const filledIn = { ...example.set, ...TEST_SECRETS };
 /** Keys the config cannot do without: the ones loadConfig({}) names. */

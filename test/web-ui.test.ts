@@ -2,15 +2,14 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { serverExecutable } from '../config/temporal-servers';
+import { lazyTemporalClient } from '../api/temporal-client';
 import type { CampaignPlan } from '../domain/plan';
-import { campaignSearchAttributes } from '../domain/search-attributes';
 import { campaignStartOptions, campaignWorkflowId } from '../workflows/campaign/messages';
 import { review, submit, unitPhaseWorkflowId } from '../workflows/unit/messages';
-import { eventually, withPreparationSoon } from './harness/api';
-import { createTestWorker, uniqueId, WEBHOOK_SECRET } from './harness/temporal';
+import { apiConfig, eventually, startApi, TOKENS, withPreparationSoon, type RunningApi } from './harness/api';
+import { createDevServerEnv, createTestWorker, uniqueId, WEBHOOK_SECRET } from './harness/temporal';
 import { unionWinterPlan } from './harness/plans';
 import { WebhookReceiver } from './harness/webhook-receiver';
 
@@ -39,6 +38,8 @@ describe('the Temporal Web UI (dev server, Debian chromium)', () => {
   let page: Page;
   let uiPort: number;
   let plan: CampaignPlan;
+  let codecApi: RunningApi;
+  let codecClient: ReturnType<typeof lazyTemporalClient>;
 
   const listUrl = (query: string) => `http://127.0.0.1:${uiPort}/namespaces/default/workflows?query=${encodeURIComponent(query)}`;
   const waitForListed = async (query: string, workflowId: string) => {
@@ -64,9 +65,11 @@ describe('the Temporal Web UI (dev server, Debian chromium)', () => {
       throw new Error(`${CHROMIUM} is missing: the browser test drives Debian's chromium. Install it with: sudo bash scripts/install-chromium.sh`);
     }
     uiPort = await freePort();
-    env = await TestWorkflowEnvironment.createLocal({
-      server: { executable: serverExecutable('cli'), searchAttributes: [...campaignSearchAttributes], ui: true, uiPort },
-    });
+    // Payloads are encrypted: the UI reads them through the API's codec endpoint (it never needs Temporal itself).
+    const codecConfig = apiConfig({ address: '127.0.0.1:9', taskQueue: uniqueId('tq'), codecCorsOrigins: `http://127.0.0.1:${uiPort}` });
+    codecClient = lazyTemporalClient(codecConfig);
+    codecApi = await startApi(codecConfig, codecClient.client);
+    env = await createDevServerEnv({ ui: true, uiPort, extraArgs: ['--ui-codec-endpoint', `${codecApi.url}/codec`] });
     receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
     const created = await createTestWorker(env);
     worker = created.worker;
@@ -80,6 +83,8 @@ describe('the Temporal Web UI (dev server, Debian chromium)', () => {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    // The coordinator's token on the codec calls, as the authenticating proxy in front of the UI adds it.
+    await page.route(`${codecApi.url}/codec/**`, (route) => route.continue({ headers: { ...route.request().headers(), authorization: `Bearer ${TOKENS.coordinator}` } }));
   });
 
   afterAll(async () => {
@@ -89,6 +94,8 @@ describe('the Temporal Web UI (dev server, Debian chromium)', () => {
     await running;
     await env?.teardown();
     await receiver?.stop();
+    await codecApi?.close();
+    await codecClient?.connection.close();
   });
 
   test('given a running campaign, when a manager filters the workflow list by its CampaignId and opens it, the page should show its phase', async () => {
@@ -99,6 +106,8 @@ describe('the Temporal Web UI (dev server, Debian chromium)', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     try {
       await page.getByText(plan.title).first().waitFor({ timeout: 15_000 });
+      // The title is stored encrypted: the UI could show it only through the codec endpoint.
+      expect(codecApi.logs).toContainEqual(expect.objectContaining({ route: '/codec/decode', status: 200 }));
       await page.getByText('Search Attributes', { exact: true }).first().click();
       // The tab shows the attributes as JSON, keys and values in separate highlighted spans.
       await eventually(async () => expect(await page.locator('main').innerText()).toMatch(/"CampaignPhase":\s*"preparation"/), 10_000);

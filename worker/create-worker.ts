@@ -1,5 +1,6 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { createNotificationDispatcher } from '../activities/dispatcher';
 import { createNotifier, type NotifierDeps } from '../activities/notifier';
 
@@ -10,6 +11,8 @@ export interface CampaignWorkerDeps {
   namespace: string;
   taskQueue: string;
   notifier: NotifierDeps;
+  /** The payload codec (config/codec.ts): the same one the clients use, or histories cannot be read. */
+  dataConverter: DataConverter;
   /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** 0 replays every workflow task from history (no sticky cache); tests that swap workers use it. */
@@ -23,6 +26,7 @@ export function createCampaignWorker(deps: CampaignWorkerDeps): Promise<Worker> 
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
+    dataConverter: deps.dataConverter,
     activities: {
       ...createNotifier(deps.notifier),
       ...createNotificationDispatcher({ client: deps.client, taskQueue: deps.taskQueue }),

@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApp, type LogLine } from '../../api/app';
 import { loadConfig, type Config } from '../../config';
 import type { CampaignPlan } from '../../domain/plan';
-import { createDevServerEnv, createTestWorker, WEBHOOK_SECRET } from './temporal';
+import { createDevServerEnv, createTestWorker, TEST_PAYLOAD_KEYS_ENV, WEBHOOK_SECRET } from './temporal';
 import { WebhookReceiver } from './webhook-receiver';
 
 // The API on a real port, and a small fetch wrapper, for the test/api*.test.ts suites.
@@ -29,14 +29,16 @@ const GRANTS: Record<keyof typeof TOKENS, string> = {
   union3: 'unit:union-3',
 };
 
-export function apiConfig(env: { address: string; taskQueue: string; bodyLimit?: string; timeoutMs?: number }): Config {
+export function apiConfig(env: { address: string; taskQueue: string; bodyLimit?: string; timeoutMs?: number; codecCorsOrigins?: string }): Config {
   return loadConfig({
     TEMPORAL_ADDRESS: env.address,
     TEMPORAL_TASK_QUEUE: env.taskQueue,
     WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET,
+    PAYLOAD_KEYS: TEST_PAYLOAD_KEYS_ENV,
     API_PORT: '0',
     API_BODY_LIMIT: env.bodyLimit ?? '64kb',
     API_TEMPORAL_TIMEOUT_MS: String(env.timeoutMs ?? 3000),
+    API_CODEC_CORS_ORIGINS: env.codecCorsOrigins,
     API_TOKENS: Object.entries(GRANTS)
       .map(([name, grant]) => `${TOKENS[name as keyof typeof TOKENS]}=${grant}`)
       .join(','),

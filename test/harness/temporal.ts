@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment, type LocalTestWorkflowEnvironmentOptions } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import { encryptingDataConverter, KEY_BYTES, type PayloadKeys } from '../../config/codec';
 import { campaignSearchAttributes } from '../../domain/search-attributes';
 import { serverExecutable } from '../../config/temporal-servers';
 import { createCampaignWorker, type CampaignWorkerDeps } from '../../worker/create-worker';
@@ -8,18 +9,29 @@ import { addSearchAttributes } from '../../worker/search-attributes';
 
 export const WEBHOOK_SECRET = 'test-signing-secret-0123456789';
 
+// Every test client and worker encrypts payloads as production does, with a key made for this run.
+const TEST_KEY = randomBytes(KEY_BYTES);
+export const TEST_PAYLOAD_KEYS: PayloadKeys = { keys: new Map([['test-1', TEST_KEY]]), activeKeyId: 'test-1' };
+/** The same key as PAYLOAD_KEYS for loadConfig and child processes. */
+export const TEST_PAYLOAD_KEYS_ENV = `test-1:${TEST_KEY.toString('base64')}`;
+export const testDataConverter = encryptingDataConverter(TEST_PAYLOAD_KEYS);
+
 /** The Java time-skipping server: weeks of campaign in seconds. */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: serverExecutable('test-server') } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: serverExecutable('test-server') },
+    client: { dataConverter: testDataConverter },
+  });
   // The Java server cannot list search attributes; a fresh one has none, so add them all.
   await addSearchAttributes(env.connection, env.namespace ?? 'default');
   return env;
 }
 
 /** The Temporal CLI dev server, with visibility (list queries) and the campaign search attributes. */
-export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
+export async function createDevServerEnv(server: Pick<NonNullable<LocalTestWorkflowEnvironmentOptions['server']>, 'ui' | 'uiPort' | 'extraArgs'> = {}): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
-    server: { executable: serverExecutable('cli'), searchAttributes: [...campaignSearchAttributes] },
+    server: { executable: serverExecutable('cli'), searchAttributes: [...campaignSearchAttributes], ...server },
+    client: { dataConverter: testDataConverter },
   });
 }
 
@@ -29,7 +41,7 @@ export const uniqueId = (prefix: string): string => `${prefix}-${randomUUID().sl
 export async function createTestWorker(
   env: TestWorkflowEnvironment,
   taskQueue = uniqueId('tq'),
-  options: Pick<CampaignWorkerDeps, 'maxCachedWorkflows'> = {},
+  options: Partial<Pick<CampaignWorkerDeps, 'maxCachedWorkflows' | 'dataConverter' | 'client'>> = {},
 ): Promise<{ worker: Worker; taskQueue: string }> {
   const codePath = process.env.RELIEF_WORKFLOW_BUNDLE;
   if (!codePath) throw new Error('RELIEF_WORKFLOW_BUNDLE is unset: run the tests through jest (test/harness/global-setup.ts bundles the workflows)');
@@ -39,6 +51,7 @@ export async function createTestWorker(
     namespace: env.namespace ?? 'default',
     taskQueue,
     notifier: { signingSecret: WEBHOOK_SECRET, log: () => {}, requestTimeoutMs: 2_000 },
+    dataConverter: testDataConverter,
     workflowBundle: { codePath },
     ...options,
   });
