@@ -2,7 +2,7 @@ import { isGrpcServiceError, ServiceError, WorkflowUpdateFailedError, WorkflowUp
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { z } from 'zod';
 import { CampaignFailure } from '../workflows/campaign/messages';
-import { UnitPhaseFailure } from '../workflows/unit/messages';
+import type { UnitPhaseFailureType } from '../workflows/unit/messages';
 
 // One error envelope for every answer that is not a success, and one place that maps what can go
 // wrong (a bad request, a workflow refusing an update, Temporal being away) to an HTTP status.
@@ -48,7 +48,7 @@ export const temporalUnavailable = (): ApiError =>
     headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
   });
 
-type FailureType = (typeof UnitPhaseFailure)[keyof typeof UnitPhaseFailure] | (typeof CampaignFailure)[keyof typeof CampaignFailure];
+type FailureType = UnitPhaseFailureType | (typeof CampaignFailure)[keyof typeof CampaignFailure];
 
 /** The status for every failure type a workflow update can raise; a new type will not compile until it is mapped. */
 const FAILURE_STATUS: Record<FailureType, number> = {
@@ -62,6 +62,16 @@ const FAILURE_STATUS: Record<FailureType, number> = {
   WrongSubmissionKind: 422,
   ReasonRequired: 422,
   NotSupervisor: 403,
+  SubmissionInProgress: 409,
+  InvalidStrike: 422,
+  RosterRequired: 422,
+  QuotaExceeded: 422,
+  UnknownCategory: 422,
+  AmountOutsideStandard: 422,
+  UnknownFundingSource: 422,
+  DuplicateInRoster: 422,
+  DuplicateHousehold: 409,
+  BudgetExceeded: 409,
   NotAwaitingSignOff: 409,
   CampaignClosed: 409,
   UnitNotForfeited: 409,

@@ -2,7 +2,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import { campaignPlanSchema } from '../domain/plan';
 import { cancelCampaign, reinstateUnit, signOffPhase } from '../workflows/campaign/messages';
-import { extendCutoff, review, submit } from '../workflows/unit/messages';
+import { extendCutoff, review, strikeEntries, submit } from '../workflows/unit/messages';
 import type { Action, Scope } from './access';
 import type { Caller, Campaigns } from './campaigns';
 import { codecBody, codecResultSchema, runCodec } from './codec';
@@ -25,6 +25,8 @@ import {
   reviewBody,
   reviewResultSchema,
   signOffBody,
+  strikeBody,
+  strikeSchema,
   submitBody,
   submitResultSchema,
   unitParams,
@@ -307,6 +309,22 @@ export const routes: Route[] = [
           return earlier && { status: state.status, reviewedAt: earlier.reviewedAt };
         }),
       };
+    },
+  }),
+  route({
+    operationId: 'strikeEntries',
+    method: 'post',
+    path: '/campaigns/:campaignId/phases/:phase/units/:unitId/strikes',
+    summary: 'The unit’s supervisor strikes single roster entries, each with a reason (不符條件的予以刪減), instead of rejecting the whole roster; their households and amounts are released.',
+    tag: 'units',
+    action: 'strikeEntries',
+    params: unitPhaseParams,
+    body: strikeBody,
+    response: { status: 201, description: 'the strike', schema: strikeSchema },
+    errors: WRITE,
+    handle: async ({ params, body, caller, campaigns, authorizeUnit }) => {
+      await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
+      return { body: await campaigns.updateUnitPhase(unitTarget(params), strikeEntries, body, caller, (state, id) => state.strikes.find((s) => s.requestId === id)) };
     },
   }),
   route({

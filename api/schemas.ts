@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { idSchema, instantSchema, PHASE_NAMES, SUBMISSION_KINDS } from '../domain/plan';
+import { householdSchema, MAX_ROSTER_ENTRIES } from '../domain/roster';
 import { CAMPAIGN_PHASE_STATUSES, CAMPAIGN_STATUSES } from '../workflows/campaign/messages';
 import type { CampaignState, ReinstatementRecord } from '../workflows/campaign/messages';
 import { PHASE_STATUSES, type PhaseState } from '../workflows/phase/messages';
 import { UNIT_PHASE_STATUSES } from '../workflows/unit/messages';
-import type { ExtensionRecord, ReviewResult, SubmitResult, UnitPhaseState } from '../workflows/unit/messages';
+import type { ExtensionRecord, ReviewResult, StrikeRecord, SubmitResult, UnitPhaseState } from '../workflows/unit/messages';
 
 // Request and response shapes. The routes validate with them and the OpenAPI document is generated
 // from them; the response schemas are typed against the workflows' own types so they cannot drift.
@@ -38,7 +39,13 @@ export const submitBody = z.strictObject({
   /** The report's text, or the note that goes with a roster. */
   report: text(20_000),
   figures: z.record(z.string().min(1).max(64), z.number().finite()).optional(),
+  /** An applicant roster's households, checked against the plan's rules (quota, standards, funding sources, budgets, duplicates). */
+  households: z.array(householdSchema).min(1).max(MAX_ROSTER_ENTRIES).optional(),
 });
+
+const strikeEntriesShape = z.array(z.strictObject({ entry: z.number().int().min(1).describe('1-based line of the roster'), reason: text(1_000) }));
+
+export const strikeBody = z.strictObject({ entries: strikeEntriesShape.min(1).max(MAX_ROSTER_ENTRIES) });
 
 export const reviewBody = z.discriminatedUnion('decision', [
   z.strictObject({ decision: z.literal('approve'), reason: text(2_000).optional() }),
@@ -105,6 +112,14 @@ export const extensionSchema = z.object({
   extendedAt: z.string(),
 }) satisfies z.ZodType<ExtensionRecord>;
 
+export const strikeSchema = z.object({
+  requestId: z.string(),
+  actor: z.string(),
+  submissionNumber: z.number(),
+  entries: strikeEntriesShape,
+  struckAt: z.string(),
+}) satisfies z.ZodType<StrikeRecord>;
+
 export const unitPhaseStateSchema = z.object({
   campaignId: z.string(),
   phase: phaseName,
@@ -121,7 +136,12 @@ export const unitPhaseStateSchema = z.object({
       requestId: z.string(),
       actor: z.string(),
       submittedAt: z.string(),
-      content: z.object({ kind: z.enum(SUBMISSION_KINDS), report: z.string(), figures: z.record(z.string(), z.number()).optional() }),
+      content: z.object({
+        kind: z.enum(SUBMISSION_KINDS),
+        report: z.string(),
+        figures: z.record(z.string(), z.number()).optional(),
+        households: z.array(householdSchema).optional(),
+      }),
       reviewOverdueNotifiedAt: z.string().optional(),
       reviewEscalatedAt: z.string().optional(),
     }),
@@ -137,6 +157,7 @@ export const unitPhaseStateSchema = z.object({
     }),
   ),
   extensions: z.array(extensionSchema),
+  strikes: z.array(strikeSchema),
   reminders: z.array(noticeRecord),
   escalations: z.array(noticeRecord),
   forfeitedAt: z.string().optional(),

@@ -40,6 +40,34 @@ export const unitSchema = personSchema.extend({
 });
 export type Unit = z.infer<typeof unitSchema>;
 
+/** Whole yuan (CNY): the plans give every standard and budget in whole yuan. */
+export const moneySchema = z.number().int('whole yuan').min(0).max(100_000_000);
+
+/** A category's standard (標準): the cash amount range per household, e.g. general 200–600. */
+export const standardSchema = z.object({
+  category: idSchema,
+  name: textSchema(100),
+  min: moneySchema,
+  /** Absent for an open-ended standard ("1000元以上"). */
+  max: moneySchema.optional(),
+});
+export type Standard = z.infer<typeof standardSchema>;
+
+/** A funding source (資金來源) and its budget; amounts listed against it may not exceed it campaign-wide. */
+export const fundingSourceSchema = z.object({
+  id: idSchema,
+  name: textSchema(200),
+  budget: moneySchema,
+});
+export type FundingSource = z.infer<typeof fundingSourceSchema>;
+
+/** The rules applicant rosters are checked against. A plan without them takes rosters as free text. */
+export const rosterRulesSchema = z.object({
+  standards: z.array(standardSchema).min(1, 'at least one category standard'),
+  fundingSources: z.array(fundingSourceSchema).min(1, 'at least one funding source'),
+});
+export type RosterRules = z.infer<typeof rosterRulesSchema>;
+
 export const SUBMISSION_KINDS = ['applicant-roster', 'publicity-report', 'signed-roster', 'summary-report'] as const;
 export type SubmissionKind = (typeof SUBMISSION_KINDS)[number];
 
@@ -71,6 +99,7 @@ export const campaignPlanSchema = z
     reviewers: z.array(personSchema).min(1, 'at least one reviewer'),
     units: z.array(unitSchema).min(1, 'a campaign needs at least one unit'),
     phases: z.array(phaseSchema).length(PHASE_NAMES.length, `exactly the four phases: ${PHASE_NAMES.join(', ')}`),
+    rules: rosterRulesSchema.optional(),
   })
   .superRefine((plan, ctx) => {
     const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -88,6 +117,20 @@ export const campaignPlanSchema = z
       unitIds.add(unit.id);
       if (!reviewerIds.has(unit.supervisor)) problem(['units', i, 'supervisor'], `unknown supervisor "${unit.supervisor}": not among the reviewers`);
     });
+
+    if (plan.rules) {
+      const categories = new Set<string>();
+      plan.rules.standards.forEach((standard, i) => {
+        if (categories.has(standard.category)) problem(['rules', 'standards', i, 'category'], `duplicate category "${standard.category}"`);
+        categories.add(standard.category);
+        if (standard.max !== undefined && standard.max < standard.min) problem(['rules', 'standards', i, 'max'], `max ${standard.max} is below min ${standard.min}`);
+      });
+      const sources = new Set<string>();
+      plan.rules.fundingSources.forEach((source, i) => {
+        if (sources.has(source.id)) problem(['rules', 'fundingSources', i, 'id'], `duplicate funding source "${source.id}"`);
+        sources.add(source.id);
+      });
+    }
 
     let previousCutoff: number | undefined;
     plan.phases.forEach((phase, i) => {

@@ -60,6 +60,7 @@ describe('the access matrix', () => {
       send: (token) => api.call('POST', `${unitPhase()}/submissions`, { token, body: { kind: 'applicant-roster', report: '困難職工花名冊 20 戶' } }),
     },
     review: { allowedStatus: 409, send: (token) => api.call('POST', `${unitPhase()}/reviews`, { token, body: { decision: 'approve' } }) }, // nothing to review
+    strikeEntries: { allowedStatus: 409, send: (token) => api.call('POST', `${unitPhase()}/strikes`, { token, body: { entries: [{ entry: 1, reason: '經入戶核實不符條件' }] } }) }, // nothing to review
     extendCutoff: {
       allowedStatus: 201,
       send: (token) => api.call('POST', `${unitPhase()}/cutoff-extensions`, { token, body: { cutoff: '2099-12-31T17:00:00+08:00', reason: '村委換屆,延後報送' } }),

@@ -1,11 +1,10 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { UnitPhaseFailure, submissionRefusal } from '../workflows/unit/messages';
 import { CampaignFailure } from '../workflows/campaign/messages';
 import { phaseWorkflowId, unitGroupWorkflowId } from '../workflows/phase/messages';
-import { CampaignDriver } from './harness/campaign-driver';
+import { CampaignDriver, refusal } from './harness/campaign-driver';
 import { at, seasonYear, unionWinterPlan } from './harness/plans';
 
 const year = seasonYear();
@@ -27,17 +26,6 @@ afterEach(async () => {
   await env?.teardown();
   await receiver?.stop();
 });
-
-async function refusal(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-  const cause = (err as WorkflowUpdateFailedError).cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  return cause as ApplicationFailure;
-}
 
 const to = (role: string, id: string) => `${role}:${id}`;
 const dueAts = (kind: string, unitId: string) => receiver.notifications({ kind: kind as never, unitId }).map((n) => n.data?.dueAt);

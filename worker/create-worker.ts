@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { createNotificationDispatcher } from '../activities/dispatcher';
 import { createNotifier, type NotifierDeps } from '../activities/notifier';
+import { createRegistryActivities, householdKeyFrom } from '../activities/registry';
 
 export interface CampaignWorkerDeps {
   connection: NativeConnection;
@@ -30,6 +31,7 @@ export function createCampaignWorker(deps: CampaignWorkerDeps): Promise<Worker> 
     activities: {
       ...createNotifier(deps.notifier),
       ...createNotificationDispatcher({ client: deps.client, taskQueue: deps.taskQueue }),
+      ...createRegistryActivities({ client: deps.client, taskQueue: deps.taskQueue, householdKey: householdKeyFrom(deps.notifier.signingSecret) }),
     },
     ...(deps.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: deps.maxCachedWorkflows } : {}),
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),

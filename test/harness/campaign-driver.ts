@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { CampaignPlan, PhaseName } from '../../domain/plan';
 import type { campaignWorkflow } from '../../workflows/campaign/workflow';
 import { campaignStartOptions, campaignWorkflowId, cancelCampaign, getCampaignState, reinstateUnit, signOffPhase } from '../../workflows/campaign/messages';
-import { extendCutoff, getUnitPhaseState, review, submit, unitPhaseWorkflowId, type ReviewDecision } from '../../workflows/unit/messages';
+import { extendCutoff, getUnitPhaseState, review, strikeEntries, submit, unitPhaseWorkflowId, type ReviewDecision, type StrikeRequest, type SubmissionContent } from '../../workflows/unit/messages';
 
 /** Drives one campaign on a test server the way its coordinator, units and reviewers would. */
 export class CampaignDriver {
@@ -49,13 +50,19 @@ export class CampaignDriver {
     }
   }
 
-  async submit(phase: PhaseName, unitId: string, requestId: string = randomUUID()) {
+  submit(phase: PhaseName, unitId: string, requestId: string = randomUUID()) {
+    return this.submitContent(phase, unitId, { report: `${unitId} ${phase} 報送`, figures: { households: 20 } }, requestId);
+  }
+
+  async submitContent(phase: PhaseName, unitId: string, content: Omit<SubmissionContent, 'kind'>, requestId: string = randomUUID()) {
     const kind = this.phase(phase).submission.kind;
     await this.unitState(phase, unitId);
-    return this.unit(phase, unitId).executeUpdate(submit, {
-      updateId: requestId,
-      args: [{ requestId, actor: unitId, content: { kind, report: `${unitId} ${phase} 報送`, figures: { households: 20 } } }],
-    });
+    return this.unit(phase, unitId).executeUpdate(submit, { updateId: requestId, args: [{ requestId, actor: unitId, content: { kind, ...content } }] });
+  }
+
+  strike(phase: PhaseName, unitId: string, entries: StrikeRequest['entries'], requestId: string = randomUUID()) {
+    const supervisor = this.plan.units.find((u) => u.id === unitId)!.supervisor;
+    return this.unit(phase, unitId).executeUpdate(strikeEntries, { updateId: requestId, args: [{ requestId, actor: supervisor, entries }] });
   }
 
   review(phase: PhaseName, unitId: string, decision: ReviewDecision, reason?: string, requestId: string = randomUUID()) {
@@ -100,4 +107,16 @@ export class CampaignDriver {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+}
+
+/** The typed failure with which a workflow refused an update (fails the test if it did not refuse). */
+export async function refusal(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  const cause = (err as WorkflowUpdateFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  return cause as ApplicationFailure;
 }

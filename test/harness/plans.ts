@@ -1,5 +1,6 @@
 import type { CampaignPlanInput } from '../../domain/plan';
 import { campaignPlanSchema, type CampaignPlan } from '../../domain/plan';
+import type { Household } from '../../domain/roster';
 
 // Plans shaped on plan 5 of the seed (縣總工會 元旦春節送溫暖): rosters due 12/30 or forfeited
 // (視為自動放棄), summaries due 2/20. Dates fall in the coming season so the test servers, whose
@@ -62,4 +63,78 @@ export function unionWinterPlan({ id, webhook, year = seasonYear(), units = 3 }:
     ],
   };
   return campaignPlanSchema.parse(input);
+}
+
+/** Plan 1 of the seed (街道春節送溫暖): six funding sources, 293,200 in all, three categories with their standards. */
+export const PLAN1_FUNDING_SOURCES = [
+  { id: 'city-district-finance', name: '市、區財政', budget: 65_000 },
+  { id: 'civil-affairs-relief', name: '區民政局救災救濟資金', budget: 62_800 },
+  { id: 'leifeng-charity', name: '雷鋒慈善會', budget: 27_000 },
+  { id: 'organization-dept', name: '區委組織部離退村幹部及黨員慰問資金', budget: 27_600 },
+  { id: 'disabled-federation', name: '區殘聯', budget: 10_000 },
+  { id: 'sub-district', name: '街道慰問金', budget: 100_800 },
+];
+
+export function subDistrictSpringPlan({ id, webhook, year = seasonYear(), units = 3 }: PlanOptions): CampaignPlan {
+  const communities = ['東風村', '紅旗社區', '新華村', '光明社區', '建設村', '和平社區'];
+  const input: CampaignPlanInput = {
+    id,
+    title: `街道${year + 1}年春節走訪慰問活動`,
+    organizer: '街道辦事處',
+    coordinator: { id: 'civil-affairs-office', name: '街道民政辦', notify: { webhook: webhook('coordinator/civil-affairs-office') } },
+    reviewers: [
+      { id: 'civil-affairs-review', name: '民政辦審核', notify: { webhook: webhook('reviewer/civil-affairs-review') } },
+      { id: 'discipline-office', name: '紀檢辦', notify: { webhook: webhook('reviewer/discipline-office') } },
+    ],
+    units: Array.from({ length: units }, (_, i) => ({
+      id: `community-${i + 1}`,
+      name: communities[i % communities.length]!,
+      supervisor: i % 2 === 0 ? 'civil-affairs-review' : 'discipline-office',
+      quota: 150,
+      notify: { webhook: webhook(`unit/community-${i + 1}`) },
+    })),
+    rules: {
+      standards: [
+        { category: 'general', name: '一般慰問對象', min: 200, max: 600 },
+        { category: 'special', name: '特定慰問對象', min: 400, max: 800 },
+        { category: 'key', name: '重點慰問對象', min: 600, max: 1_000 },
+        { category: 'leifeng', name: '雷鋒慈善會慰問對象', min: 1_000 },
+      ],
+      fundingSources: PLAN1_FUNDING_SOURCES,
+    },
+    phases: [
+      {
+        name: 'preparation', opensAt: at(year, 12, 1), cutoff: at(year, 12, 31, 17), reminders: ['P3D'], reviewWithin: 'P3D',
+        submission: { kind: 'applicant-roster', description: '慰問對象申報名冊' }, advance: 'sign-off',
+      },
+      {
+        name: 'publicity', opensAt: at(year, 1, 4), cutoff: at(year, 1, 20, 17), reviewWithin: 'P2D',
+        submission: { kind: 'publicity-report', description: '張榜公示情況' },
+      },
+      {
+        name: 'visiting', opensAt: at(year, 2, 1), cutoff: at(year, 2, 13, 17), reviewWithin: 'P2D',
+        submission: { kind: 'signed-roster', description: '已簽字名冊(慰問對象、經手人簽字並加蓋公章)' },
+      },
+      {
+        name: 'summary', opensAt: at(year, 2, 14), cutoff: at(year, 2, 28, 17), reviewWithin: 'P3D',
+        submission: { kind: 'summary-report', description: '走訪慰問活動總結' }, advance: 'sign-off',
+      },
+    ],
+  };
+  return campaignPlanSchema.parse(input);
+}
+
+/** A synthetic household (made-up name and ID number: tests carry no real personal data). */
+export function household(n: number, fields: Partial<Household> = {}): Household {
+  return {
+    name: `戶主${n}`,
+    idNumber: `3201021950${String(n).padStart(7, '0')}X`,
+    address: `東風路${n}號`,
+    category: 'general',
+    amount: 400,
+    goods: '米1袋、油1桶',
+    fundingSource: 'sub-district',
+    reason: '低保戶,春節慰問',
+    ...fields,
+  };
 }

@@ -10,6 +10,7 @@ import {
 } from '@temporalio/workflow';
 import { isoDurationMs } from '../../domain/duration';
 import type { CampaignPlan, PhaseSpec } from '../../domain/plan';
+import { registryLayout } from '../../domain/roster';
 import { CampaignCutoff, CampaignId, CampaignPhase, CampaignStatus } from '../../domain/search-attributes';
 import { notify } from '../notification/workflow';
 import type { Recipient } from '../notification/messages';
@@ -125,7 +126,7 @@ export async function campaignWorkflow(plan: CampaignPlan): Promise<CampaignStat
 
     const result = await executeChild(phaseWorkflow, {
       workflowId: phaseWorkflowId(plan.id, spec.name),
-      args: [{ campaignId: plan.id, campaignTitle: plan.title, phase: spec, units, reviewers: plan.reviewers, coordinator: plan.coordinator }],
+      args: [{ campaignId: plan.id, campaignTitle: plan.title, phase: spec, units, reviewers: plan.reviewers, coordinator: plan.coordinator, rosterRules: plan.rules, registry: registryLayout(plan) }],
       typedSearchAttributes: [
         { key: CampaignId, value: plan.id },
         { key: CampaignPhase, value: spec.name },

@@ -4,6 +4,7 @@ export const NOTIFICATION_KINDS = [
   'phase-opened',
   'submission-reminder',
   'submission-rejected',
+  'entries-struck',
   'unit-forfeited',
   'review-overdue',
   'review-escalated',

@@ -1,5 +1,6 @@
 import { defineQuery } from '@temporalio/workflow';
-import type { Person, PhaseName, PhaseSpec, Unit } from '../../domain/plan';
+import type { Person, PhaseName, PhaseSpec, RosterRules, Unit } from '../../domain/plan';
+import type { RegistryLayout } from '../../domain/roster';
 
 export const PHASE_STATUSES = ['scheduled', 'open', 'closed'] as const;
 export type PhaseStatus = (typeof PHASE_STATUSES)[number];
@@ -12,6 +13,8 @@ export interface PhaseInput {
   units: Unit[];
   reviewers: Person[];
   coordinator: Person;
+  rosterRules?: RosterRules;
+  registry?: RegistryLayout;
 }
 
 export interface PhaseResult {

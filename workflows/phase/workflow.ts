@@ -65,7 +65,7 @@ export async function unitGroupWorkflow(input: PhaseInput): Promise<PhaseResult>
       if (!supervisor) throw new Error(`unit ${unit.id}: supervisor ${unit.supervisor} is not in the plan`);
       const outcome = await executeChild(unitPhaseWorkflow, {
         workflowId: unitPhaseWorkflowId(campaignId, phase.name, unit.id),
-        args: [{ campaignId, campaignTitle: input.campaignTitle, phase, unit, supervisor, coordinator: input.coordinator }],
+        args: [{ campaignId, campaignTitle: input.campaignTitle, phase, unit, supervisor, coordinator: input.coordinator, rosterRules: input.rosterRules, registry: input.registry }],
         typedSearchAttributes: [
           { key: CampaignId, value: campaignId },
           { key: CampaignPhase, value: phase.name },

@@ -1,5 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { Person, PhaseName, PhaseSpec, SubmissionKind, Unit } from '../../domain/plan';
+import type { Person, PhaseName, PhaseSpec, RosterRules, SubmissionKind, Unit } from '../../domain/plan';
+import { RosterFailure, type Household, type RegistryLayout } from '../../domain/roster';
 
 // One unit's part in one phase: its submissions, reviews, reminders, escalations and cutoff.
 
@@ -19,7 +20,12 @@ export const UnitPhaseFailure = {
   ReasonRequired: 'ReasonRequired',
   NotSupervisor: 'NotSupervisor',
   InvalidExtension: 'InvalidExtension',
+  /** Another submission of this unit is still being checked against the campaign registry. */
+  SubmissionInProgress: 'SubmissionInProgress',
+  InvalidStrike: 'InvalidStrike',
+  ...RosterFailure,
 } as const;
+export type UnitPhaseFailureType = (typeof UnitPhaseFailure)[keyof typeof UnitPhaseFailure];
 
 export interface UnitPhaseInput {
   campaignId: string;
@@ -28,6 +34,9 @@ export interface UnitPhaseInput {
   unit: Unit;
   supervisor: Person;
   coordinator: Person;
+  /** Present when the plan has roster rules: applicant rosters are checked against them and the registry. */
+  rosterRules?: RosterRules;
+  registry?: RegistryLayout;
 }
 
 export interface SubmissionContent {
@@ -36,6 +45,8 @@ export interface SubmissionContent {
   report: string;
   /** Totals the unit declares (households visited, amount paid …). */
   figures?: Record<string, number>;
+  /** An applicant roster's households (personal data: never logged). */
+  households?: Household[];
 }
 
 export interface SubmitRequest {
@@ -101,6 +112,21 @@ export interface ExtensionRecord {
   extendedAt: string;
 }
 
+/** 不符條件的予以刪減: the reviewer strikes single entries of the pending roster, each with a reason. */
+export interface StrikeRequest {
+  requestId: string;
+  actor: string;
+  entries: { entry: number; reason: string }[];
+}
+
+export interface StrikeRecord {
+  requestId: string;
+  actor: string;
+  submissionNumber: number;
+  entries: { entry: number; reason: string }[];
+  struckAt: string;
+}
+
 export interface NoticeRecord {
   notificationId: string;
   kind: string;
@@ -122,6 +148,7 @@ export interface UnitPhaseState {
   submissions: SubmissionRecord[];
   reviews: ReviewRecord[];
   extensions: ExtensionRecord[];
+  strikes: StrikeRecord[];
   reminders: NoticeRecord[];
   escalations: NoticeRecord[];
   forfeitedAt?: string;
@@ -131,7 +158,7 @@ export interface UnitPhaseState {
 
 /** Why a submission is refused: the failure type, and words for the unit clerk. */
 export interface Refusal {
-  type: (typeof UnitPhaseFailure)[keyof typeof UnitPhaseFailure];
+  type: UnitPhaseFailureType;
   message: string;
   details?: Record<string, unknown>;
 }
@@ -168,10 +195,19 @@ export function submissionRefusal(state: UnitPhaseState, now: number, kind: Subm
   return undefined;
 }
 
+/** The latest roster as it stands: its entries (1-based) less those struck by the reviewer. */
+export function currentRoster(state: UnitPhaseState): { entry: number; household: Household }[] {
+  const last = state.submissions.at(-1);
+  if (!last?.content.households) return [];
+  const struck = new Set(state.strikes.filter((s) => s.submissionNumber === last.number).flatMap((s) => s.entries.map((e) => e.entry)));
+  return last.content.households.map((household, i) => ({ entry: i + 1, household })).filter(({ entry }) => !struck.has(entry));
+}
+
 export type UnitPhaseOutcome = Extract<UnitPhaseStatus, 'approved' | 'forfeited' | 'cancelled'>;
 
 export const submit = defineUpdate<SubmitResult, [SubmitRequest]>('submit');
 export const review = defineUpdate<ReviewResult, [ReviewRequest]>('review');
+export const strikeEntries = defineUpdate<StrikeRecord, [StrikeRequest]>('strikeEntries');
 export const extendCutoff = defineUpdate<ExtensionRecord, [ExtendCutoffRequest]>('extendCutoff');
 export const getUnitPhaseState = defineQuery<UnitPhaseState>('getUnitPhaseState');
 

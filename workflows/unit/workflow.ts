@@ -1,25 +1,37 @@
-import { ApplicationFailure, allHandlersFinished, condition, isCancellation, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, isCancellation, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { RegistryActivities } from '../../activities/registry';
 import { isoDurationMs } from '../../domain/duration';
+import { rosterProblems, totalsBySource, type Household } from '../../domain/roster';
 import { CampaignCutoff, CampaignStatus } from '../../domain/search-attributes';
 import { notify, type NotificationDraft } from '../notification/workflow';
 import type { Recipient } from '../notification/messages';
 import {
   TERMINAL_UNIT_STATUSES,
   UnitPhaseFailure,
+  currentRoster,
   extendCutoff,
   getUnitPhaseState,
   review,
+  strikeEntries,
   submissionRefusal,
   submit,
   type ExtensionRecord,
   type NoticeRecord,
   type ReviewResult,
+  type StrikeRecord,
+  type SubmitRequest,
   type SubmitResult,
   type UnitPhaseInput,
   type UnitPhaseOutcome,
   type UnitPhaseState,
   type UnitPhaseStatus,
 } from './messages';
+
+const { claimRoster, releaseRoster } = proxyActivities<RegistryActivities>({
+  startToCloseTimeout: '1 minute',
+  // The registry may be busy near a cutoff (10 Updates in flight per workflow): keep trying.
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['RegistryClosed'] },
+});
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const fail = (type: string, message: string, details?: Record<string, unknown>) =>
@@ -55,6 +67,7 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
     submissions: [],
     reviews: [],
     extensions: [],
+    strikes: [],
     reminders: [],
     escalations: [],
   };
@@ -72,36 +85,70 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
   const send = (draft: Omit<NotificationDraft, 'phase' | 'unitId'>, record?: NoticeRecord[]) =>
     outbox.push({ draft: { ...draft, phase: phase.name, unitId: unit.id }, record });
   const isTerminal = () => TERMINAL_UNIT_STATUSES.includes(state.status);
-  const awaitingSubmission = () => state.status === 'open' || state.status === 'rejected';
+  // While a roster is being checked against the registry the unit has submitted in time; the outcome decides.
+  const awaitingSubmission = () => (state.status === 'open' || state.status === 'rejected') && !claiming;
+
+  // Applicant rosters are checked entry by entry, and campaign-wide through the registry, when the plan has rules.
+  const { rosterRules, registry } = input;
+  const checksRosters = rosterRules !== undefined && registry !== undefined && phase.submission.kind === 'applicant-roster';
+  let claiming = false;
+  let registryVersion = 0;
+  const registryTarget = () => ({ campaignId, unitId: unit.id, unitWorkflowId: workflowInfo().workflowId, version: ++registryVersion, layout: registry! });
+  /** Gives up the households no longer listed and sets the amounts the roster still holds. */
+  const releaseFromRegistry = (released: Household[]) =>
+    releaseRoster({ ...registryTarget(), idNumbers: released.map((h) => h.idNumber), amounts: totalsBySource(currentRoster(state).map((r) => r.household)) });
 
   setHandler(getUnitPhaseState, () => state);
 
+  const recordSubmission = (request: SubmitRequest): SubmitResult => {
+    const record = { number: state.submissions.length + 1, requestId: request.requestId, actor: request.actor, submittedAt: iso(Date.now()), content: request.content };
+    state.submissions.push(record);
+    setStatus('submitted');
+    version++;
+    return { submissionNumber: record.number, status: state.status, submittedAt: record.submittedAt };
+  };
+
+  /** Holds the roster's households and amounts in the campaign registry, then records it; a refusal records nothing. */
+  async function claimThenRecord(request: SubmitRequest): Promise<SubmitResult> {
+    const households = request.content.households!;
+    claiming = true;
+    try {
+      const outcome = await claimRoster({ ...registryTarget(), idNumbers: households.map((h) => h.idNumber), amounts: totalsBySource(households) });
+      if (!outcome.ok) throw fail(outcome.type, outcome.message, outcome.details);
+    } finally {
+      claiming = false;
+      version++;
+    }
+    return recordSubmission(request);
+  }
+
   setHandler(
     submit,
-    (request): SubmitResult => {
+    (request) => {
       const earlier = state.submissions.find((s) => s.requestId === request.requestId);
       if (earlier) return { submissionNumber: earlier.number, status: state.status, submittedAt: earlier.submittedAt };
-      const record = { number: state.submissions.length + 1, requestId: request.requestId, actor: request.actor, submittedAt: iso(Date.now()), content: request.content };
-      state.submissions.push(record);
-      setStatus('submitted');
-      version++;
-      return { submissionNumber: record.number, status: state.status, submittedAt: record.submittedAt };
+      return checksRosters ? claimThenRecord(request) : recordSubmission(request);
     },
     {
       validator: (request) => {
         if (state.submissions.some((s) => s.requestId === request.requestId)) return;
         const refusal = submissionRefusal(state, Date.now(), request.content.kind);
         if (refusal) throw fail(refusal.type, refusal.message, refusal.details);
+        if (!checksRosters) return;
+        if (claiming) throw fail(UnitPhaseFailure.SubmissionInProgress, `another roster of unit ${unit.id} is being checked against the campaign registry; retry in a moment`);
+        const problems = rosterProblems(rosterRules!, unit, request.content.households);
+        if (problems.length) throw fail(problems[0]!.type, problems.map((p) => p.message).join('; '), { problems });
       },
     },
   );
 
   setHandler(
     review,
-    (request): ReviewResult => {
+    (request): ReviewResult | Promise<ReviewResult> => {
       const earlier = state.reviews.find((r) => r.requestId === request.requestId);
       if (earlier) return { status: state.status, reviewedAt: earlier.reviewedAt };
       const reviewedAt = iso(Date.now());
+      const released = checksRosters && request.decision === 'reject' ? currentRoster(state).map((r) => r.household) : [];
       state.reviews.push({ submissionNumber: state.submissions.length, requestId: request.requestId, actor: request.actor, decision: request.decision, reason: request.reason, reviewedAt });
       if (request.decision === 'approve') {
         state.approvedAt = reviewedAt;
@@ -111,7 +158,9 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
         send({ kind: 'submission-rejected', key: `submission-${state.submissions.length}`, recipient: recipients.unit, message: `Submission ${state.submissions.length} was rejected: ${request.reason}. Resubmit before ${iso(cutoff)}.`, data: { reason: request.reason, cutoff: iso(cutoff) } });
       }
       version++;
-      return { status: state.status, reviewedAt };
+      const result = { status: state.status, reviewedAt };
+      // A rejected roster no longer holds its households or its amounts: another unit may list them.
+      return released.length ? releaseFromRegistry(released).then(() => result) : result;
     },
     {
       validator: (request) => {
@@ -119,6 +168,40 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
         if (request.actor !== supervisor.id) throw fail(UnitPhaseFailure.NotSupervisor, `${request.actor} does not supervise unit ${unit.id}`);
         if (state.status !== 'submitted') throw fail(UnitPhaseFailure.NothingToReview, `unit ${unit.id} has no submission awaiting review (status ${state.status})`);
         if (request.decision === 'reject' && !request.reason?.trim()) throw fail(UnitPhaseFailure.ReasonRequired, 'a rejection needs a reason');
+      },
+    },
+  );
+
+  setHandler(
+    strikeEntries,
+    (request): StrikeRecord | Promise<StrikeRecord> => {
+      const earlier = state.strikes.find((s) => s.requestId === request.requestId);
+      if (earlier) return earlier;
+      const last = state.submissions.at(-1)!;
+      const record: StrikeRecord = { requestId: request.requestId, actor: request.actor, submissionNumber: last.number, entries: request.entries, struckAt: iso(Date.now()) };
+      state.strikes.push(record);
+      version++;
+      const entries = request.entries.map((e) => e.entry).join(', ');
+      send({ kind: 'entries-struck', key: request.requestId, recipient: recipients.unit, message: `Entries ${entries} of submission ${last.number} were struck (不符條件的予以刪減): ${request.entries.map((e) => `${e.entry}: ${e.reason}`).join('; ')}`, data: { submissionNumber: last.number, entries } });
+      if (!checksRosters) return record;
+      return releaseFromRegistry(request.entries.map((e) => last.content.households![e.entry - 1]!)).then(() => record);
+    },
+    {
+      validator: (request) => {
+        if (state.strikes.some((s) => s.requestId === request.requestId)) return;
+        if (request.actor !== supervisor.id) throw fail(UnitPhaseFailure.NotSupervisor, `${request.actor} does not supervise unit ${unit.id}`);
+        if (state.status !== 'submitted') throw fail(UnitPhaseFailure.NothingToReview, `unit ${unit.id} has no submission awaiting review (status ${state.status})`);
+        const listed = new Set(currentRoster(state).map((r) => r.entry));
+        if (!listed.size) throw fail(UnitPhaseFailure.InvalidStrike, `submission ${state.submissions.length} lists no households to strike`);
+        const asked = new Set<number>();
+        for (const { entry, reason } of request.entries) {
+          if (!listed.has(entry)) throw fail(UnitPhaseFailure.InvalidStrike, `entry ${entry} is not on the roster (or is already struck)`, { entry });
+          if (asked.has(entry)) throw fail(UnitPhaseFailure.InvalidStrike, `entry ${entry} is named twice`, { entry });
+          if (!reason.trim()) throw fail(UnitPhaseFailure.ReasonRequired, `striking entry ${entry} needs a reason`, { entry });
+          asked.add(entry);
+        }
+        if (!asked.size) throw fail(UnitPhaseFailure.InvalidStrike, 'name at least one entry to strike');
+        if (asked.size === listed.size) throw fail(UnitPhaseFailure.InvalidStrike, 'that strikes every entry: reject the roster instead');
       },
     },
   );

@@ -1,0 +1,131 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { RosterFailure } from '../domain/roster';
+import { budgetLedgerWorkflowId, getBudgetLedger, householdShardWorkflowId } from '../workflows/registry/messages';
+import { UnitPhaseFailure } from '../workflows/unit/messages';
+import { CampaignDriver, refusal } from './harness/campaign-driver';
+import { decodedHistory, recordHistories } from './harness/histories';
+import { household, seasonYear, subDistrictSpringPlan } from './harness/plans';
+import { createTestWorker, createTimeSkippingEnv, uniqueId, WEBHOOK_SECRET } from './harness/temporal';
+import { WebhookReceiver } from './harness/webhook-receiver';
+
+// The roster rules of plan 1 (街道春節送溫暖) under time skipping: each unit's roster on its own
+// (quota, standards, funding sources), then across units through the registry (one listing per
+// household, budgets), and the reviewer striking single entries.
+
+const HOUR = 3_600_000;
+const year = seasonYear();
+
+let env: TestWorkflowEnvironment;
+let receiver: WebhookReceiver;
+beforeEach(async () => {
+  env = await createTimeSkippingEnv();
+  receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
+});
+afterEach(async () => {
+  await env?.teardown();
+  await receiver?.stop();
+});
+
+/** Every payload in a workflow's history, decoded, as text. */
+const historyText = async (workflowId: string) =>
+  (await decodedHistory(env.client, workflowId)).payloads.map((p) => Buffer.from(p.data ?? []).toString('utf8')).join('\n');
+
+const roster = (households: ReturnType<typeof household>[]) => ({ report: '慰問對象申報名冊', households });
+
+async function openPreparation(units: number) {
+  const plan = subDistrictSpringPlan({ id: uniqueId('spring'), webhook: (p) => receiver.url(p), year, units });
+  const { worker, taskQueue } = await createTestWorker(env);
+  return { plan, worker, start: async () => {
+    const c = await CampaignDriver.start(env, taskQueue, plan);
+    await c.until(Date.parse(c.phase('preparation').opensAt) + HOUR);
+    return c;
+  } };
+}
+
+describe('applicant rosters under plan 1 rules', () => {
+  test('given plan 1 standards, quotas and sources, when a unit submits a roster breaking them, it should be refused naming each offending entry, and nothing recorded', async () => {
+    const { plan, worker, start } = await openPreparation(1);
+    const unit = plan.units[0]!.id;
+    await worker.runUntil(async () => {
+      const c = await start();
+
+      const outside = await refusal(c.submitContent('preparation', unit, roster([household(1), household(2), household(3, { category: 'key', amount: 1_200 })])));
+      expect(outside.type).toBe(RosterFailure.AmountOutsideStandard);
+      expect(outside.message).toBe('entry 3 (key): 1,200 is outside the standard 600–1,000');
+
+      const several = await refusal(
+        c.submitContent('preparation', unit, roster([household(1, { fundingSource: 'red-cross' }), household(2, { category: 'veteran' }), household(1, { amount: 150 })])),
+      );
+      expect(several.type).toBe(RosterFailure.UnknownFundingSource);
+      expect(several.details?.[0]).toEqual({
+        problems: [
+          { type: RosterFailure.UnknownFundingSource, entry: 1, message: expect.stringContaining('funding source "red-cross" is not in the plan') },
+          { type: RosterFailure.UnknownCategory, entry: 2, message: expect.stringContaining('category "veteran" is not in the plan') },
+          { type: RosterFailure.AmountOutsideStandard, entry: 3, message: 'entry 3 (general): 150 is outside the standard 200–600' },
+          { type: RosterFailure.DuplicateInRoster, entry: 3, message: 'entry 3 lists the same household (ID number) as entry 1' },
+        ],
+      });
+
+      const overQuota = await refusal(c.submitContent('preparation', unit, roster(Array.from({ length: 151 }, (_, i) => household(i + 1)))));
+      expect(overQuota).toMatchObject({ type: RosterFailure.QuotaExceeded, message: `the roster lists 151 households; unit ${unit}'s quota (名額) is 150` });
+
+      expect((await refusal(c.submitContent('preparation', unit, { report: '名冊見附件' }))).type).toBe(RosterFailure.RosterRequired);
+
+      // An open-ended standard (雷鋒慈善會: 1,000 and more) takes 1,125.
+      const accepted = await c.submitContent('preparation', unit, roster([household(1, { category: 'leifeng', amount: 1_125, fundingSource: 'leifeng-charity' })]));
+      expect(accepted).toMatchObject({ submissionNumber: 1, status: 'submitted' });
+      const state = await c.unitState('preparation', unit);
+      expect(state.submissions).toHaveLength(1);
+    });
+  });
+
+  test('given two communities, when the second lists a household the first holds or goes over a budget, it should be refused naming the first; rejecting or striking releases them', async () => {
+    const { plan, worker, start } = await openPreparation(2);
+    const [u1, u2] = plan.units.map((u) => u.id) as [string, string];
+    await worker.runUntil(async () => {
+      const c = await start();
+      // u1 lists three households, one of them on the disabled persons' federation's 10,000 budget.
+      await c.submitContent('preparation', u1, roster([household(1), household(2, { category: 'key', amount: 1_000 }), household(3, { fundingSource: 'disabled-federation', amount: 600 })]));
+
+      const duplicate = await refusal(c.submitContent('preparation', u2, roster([household(7), household(2, { amount: 300 }), household(8)])));
+      expect(duplicate.type).toBe(RosterFailure.DuplicateHousehold);
+      expect(duplicate.message).toBe(`entry 2: this household is already listed by unit ${u1} (避免重複慰問)`);
+      expect((await c.unitState('preparation', u2)).submissions).toEqual([]);
+
+      // The federation's budget is 10,000: u1 holds 600, so 17 × 560 = 9,520 does not fit.
+      const federation = Array.from({ length: 17 }, (_, i) => household(100 + i, { fundingSource: 'disabled-federation', amount: 560 }));
+      const over = await refusal(c.submitContent('preparation', u2, roster(federation)));
+      expect(over).toMatchObject({ type: RosterFailure.BudgetExceeded, message: 'funding source disabled-federation: 9,520 on this roster and 600 on other units\' would exceed its budget 10,000' });
+
+      // The reviewer strikes u1's federation entry (不符條件的予以刪減): its 600 is released, so u2's 9,520 fits.
+      expect((await refusal(c.strike('preparation', u1, [{ entry: 3, reason: '' }]))).type).toBe(UnitPhaseFailure.ReasonRequired);
+      expect((await refusal(c.strike('preparation', u1, [{ entry: 9, reason: '查無此戶' }]))).type).toBe(UnitPhaseFailure.InvalidStrike);
+      const struck = await c.strike('preparation', u1, [{ entry: 3, reason: '經入戶核實,家庭收入超過低保標準' }]);
+      expect(struck).toMatchObject({ submissionNumber: 1, entries: [{ entry: 3, reason: '經入戶核實,家庭收入超過低保標準' }] });
+      expect((await refusal(c.strike('preparation', u1, [{ entry: 3, reason: '重複' }]))).message).toBe('entry 3 is not on the roster (or is already struck)');
+      await receiver.waitFor(() => receiver.notifications({ kind: 'entries-struck', unitId: u1 }).length === 1);
+      await c.submitContent('preparation', u2, roster(federation));
+
+      // u1's roster is rejected: household 2 is released, and u2 (rejected too, to resubmit) may now list it.
+      await c.review('preparation', u1, 'reject', '名冊缺少經辦人簽字');
+      await c.review('preparation', u2, 'reject', '補充第2戶');
+      const resubmitted = await c.submitContent('preparation', u2, roster([...federation, household(2, { amount: 300 })]));
+      expect(resubmitted).toMatchObject({ submissionNumber: 2, status: 'submitted' });
+      // ... and u1, resubmitting household 2, is now the one refused.
+      const back = await refusal(c.submitContent('preparation', u1, roster([household(1), household(2, { category: 'key', amount: 1_000 })])));
+      expect(back.message).toBe(`entry 2: this household is already listed by unit ${u2} (避免重複慰問)`);
+
+      const ledger = await env.client.workflow.getHandle(budgetLedgerWorkflowId(plan.id)).query(getBudgetLedger);
+      expect(ledger.totals).toEqual({ 'disabled-federation': 9_520, 'sub-district': 300 });
+
+      // The registry holds keyed hashes only: no ID number appears anywhere in its history (the unit's own history, read the same way, has them).
+      expect(await historyText(c.unit('preparation', u1).workflowId)).toContain(household(2).idNumber);
+      for (const workflowId of [householdShardWorkflowId(plan.id, 0), budgetLedgerWorkflowId(plan.id)]) {
+        const text = await historyText(workflowId);
+        for (const n of [1, 2, 3, 7, 100]) expect(text).not.toContain(household(n).idNumber);
+      }
+
+      await recordHistories(env.client, 'rules', [c.unit('preparation', u1).workflowId, householdShardWorkflowId(plan.id, 0), budgetLedgerWorkflowId(plan.id)]);
+    });
+  });
+});
