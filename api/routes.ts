@@ -2,7 +2,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import { campaignPlanSchema } from '../domain/plan';
 import { cancelCampaign, reinstateUnit, signOffPhase } from '../workflows/campaign/messages';
-import { extendCutoff, review, strikeEntries, submit } from '../workflows/unit/messages';
+import { extendCutoff, recordVisit, review, strikeEntries, submit } from '../workflows/unit/messages';
 import type { Action, Scope } from './access';
 import type { Caller, Campaigns } from './campaigns';
 import { codecBody, codecResultSchema, runCodec } from './codec';
@@ -32,6 +32,8 @@ import {
   unitParams,
   unitPhaseParams,
   unitViewSchema,
+  visitBody,
+  visitSchema,
 } from './schemas';
 
 // The route table: path, method, access, schemas, documented statuses and handler of every
@@ -325,6 +327,22 @@ export const routes: Route[] = [
     handle: async ({ params, body, caller, campaigns, authorizeUnit }) => {
       await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
       return { body: await campaigns.updateUnitPhase(unitTarget(params), strikeEntries, body, caller, (state, id) => state.strikes.find((s) => s.requestId === id)) };
+    },
+  }),
+  route({
+    operationId: 'recordVisit',
+    method: 'post',
+    path: '/campaigns/:campaignId/phases/:phase/units/:unitId/visits',
+    summary: 'A unit records a visit or payment to one household of its approved roster (amount, goods, date, recipient signed, handler); paying a household twice or more than approved is refused.',
+    tag: 'units',
+    action: 'recordVisit',
+    params: unitPhaseParams,
+    body: visitBody,
+    response: { status: 201, description: 'the visit', schema: visitSchema },
+    errors: WRITE,
+    handle: async ({ params, body, caller, campaigns, authorizeUnit }) => {
+      await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
+      return { body: await campaigns.updateUnitPhase(unitTarget(params), recordVisit, body, caller, (state, id) => state.visits.find((v) => v.requestId === id)) };
     },
   }),
   route({

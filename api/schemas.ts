@@ -5,7 +5,7 @@ import { CAMPAIGN_PHASE_STATUSES, CAMPAIGN_STATUSES } from '../workflows/campaig
 import type { CampaignState, ReinstatementRecord } from '../workflows/campaign/messages';
 import { PHASE_STATUSES, type PhaseState } from '../workflows/phase/messages';
 import { UNIT_PHASE_STATUSES } from '../workflows/unit/messages';
-import type { ExtensionRecord, ReviewResult, StrikeRecord, SubmitResult, UnitPhaseState } from '../workflows/unit/messages';
+import type { ExtensionRecord, ReviewResult, StrikeRecord, SubmitResult, UnitPhaseState, VisitRecord } from '../workflows/unit/messages';
 
 // Request and response shapes. The routes validate with them and the OpenAPI document is generated
 // from them; the response schemas are typed against the workflows' own types so they cannot drift.
@@ -51,6 +51,15 @@ export const reviewBody = z.discriminatedUnion('decision', [
   z.strictObject({ decision: z.literal('approve'), reason: text(2_000).optional() }),
   z.strictObject({ decision: z.literal('reject'), reason: text(2_000).describe('required when rejecting: the unit is told why') }),
 ]);
+
+export const visitBody = z.strictObject({
+  entry: z.number().int().min(1).describe('the household’s entry on the approved applicant roster'),
+  amount: z.number().int().min(0).max(100_000_000).describe('cash paid, whole yuan'),
+  goods: text(300).optional(),
+  visitedOn: z.iso.date('a date, YYYY-MM-DD'),
+  recipientSigned: z.boolean(),
+  handler: text(100).describe('who handed it over (經手人)'),
+});
 
 export const extendCutoffBody = z.strictObject({ cutoff: instantSchema, reason: text(2_000) });
 export const reasonBody = z.strictObject({ reason: text(2_000) });
@@ -120,6 +129,8 @@ export const strikeSchema = z.object({
   struckAt: z.string(),
 }) satisfies z.ZodType<StrikeRecord>;
 
+export const visitSchema = visitBody.extend({ requestId: z.string(), actor: z.string(), recordedAt: z.string() }) satisfies z.ZodType<VisitRecord>;
+
 export const unitPhaseStateSchema = z.object({
   campaignId: z.string(),
   phase: phaseName,
@@ -158,6 +169,10 @@ export const unitPhaseStateSchema = z.object({
   ),
   extensions: z.array(extensionSchema),
   strikes: z.array(strikeSchema),
+  approvedRoster: z
+    .array(z.object({ entry: z.number(), category: z.string(), amount: z.number(), goods: z.string().optional(), fundingSource: z.string() }))
+    .optional(),
+  visits: z.array(visitSchema),
   reminders: z.array(noticeRecord),
   escalations: z.array(noticeRecord),
   forfeitedAt: z.string().optional(),

@@ -86,6 +86,11 @@ export const phaseSchema = z.object({
   advance: z.enum(ADVANCE_MODES).default('automatic'),
   /** While a phase awaits the coordinator's sign-off, the coordinator is reminded this often. */
   signOffReminderEvery: isoDurationSchema.default('P1D'),
+  /**
+   * Visiting only: shares of its approved households a unit must have visited by each instant
+   * (plan 6: 30% by 10/31, all by 11/30); units behind are reminded and escalated then.
+   */
+  milestones: z.array(z.object({ at: instantSchema, coverage: z.number().gt(0).max(1) })).max(10).optional(),
 });
 export type PhaseSpec = z.infer<typeof phaseSchema>;
 
@@ -143,6 +148,11 @@ export const campaignPlanSchema = z
         problem(['phases', i, 'opensAt'], `${phase.name} opens at ${phase.opensAt}, before the previous phase's cutoff: phases must not overlap`);
       }
       previousCutoff = cutoff;
+      phase.milestones?.forEach((milestone, j) => {
+        if (phase.name !== 'visiting') problem(['phases', i, 'milestones'], 'coverage milestones belong to the visiting phase');
+        const at = Date.parse(milestone.at);
+        if (at <= opensAt || at > cutoff) problem(['phases', i, 'milestones', j, 'at'], `milestone ${milestone.at} is not within the phase (${phase.opensAt} → ${phase.cutoff}]`);
+      });
       phase.reminders.forEach((offset, j) => {
         const ms = parseIsoDuration(offset);
         if (ms !== undefined && ms >= cutoff - opensAt) problem(['phases', i, 'reminders', j], `reminder ${offset} before the cutoff is as long as the phase or longer`);

@@ -61,6 +61,10 @@ describe('the access matrix', () => {
     },
     review: { allowedStatus: 409, send: (token) => api.call('POST', `${unitPhase()}/reviews`, { token, body: { decision: 'approve' } }) }, // nothing to review
     strikeEntries: { allowedStatus: 409, send: (token) => api.call('POST', `${unitPhase()}/strikes`, { token, body: { entries: [{ entry: 1, reason: '經入戶核實不符條件' }] } }) }, // nothing to review
+    recordVisit: {
+      allowedStatus: 404, // the visiting phase has not started: no unit workflow for it yet
+      send: (token) => api.call('POST', `${base()}/phases/visiting/units/union-1/visits`, { token, body: { entry: 1, amount: 500, visitedOn: '2027-02-09', recipientSigned: true, handler: '王幹事' } }),
+    },
     extendCutoff: {
       allowedStatus: 201,
       send: (token) => api.call('POST', `${unitPhase()}/cutoff-extensions`, { token, body: { cutoff: '2099-12-31T17:00:00+08:00', reason: '村委換屆,延後報送' } }),

@@ -1,12 +1,11 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { RosterFailure } from '../domain/roster';
 import { budgetLedgerWorkflowId, getBudgetLedger, householdShardWorkflowId } from '../workflows/registry/messages';
 import { UnitPhaseFailure } from '../workflows/unit/messages';
 import { CampaignDriver, refusal } from './harness/campaign-driver';
 import { decodedHistory, recordHistories } from './harness/histories';
 import { household, seasonYear, subDistrictSpringPlan } from './harness/plans';
-import { createTestWorker, createTimeSkippingEnv, uniqueId, WEBHOOK_SECRET } from './harness/temporal';
-import { WebhookReceiver } from './harness/webhook-receiver';
+import { createTestWorker, uniqueId } from './harness/temporal';
+import { timeSkippingPerTest } from './harness/per-test';
 
 // The roster rules of plan 1 (街道春節送溫暖) under time skipping: each unit's roster on its own
 // (quota, standards, funding sources), then across units through the registry (one listing per
@@ -15,28 +14,19 @@ import { WebhookReceiver } from './harness/webhook-receiver';
 const HOUR = 3_600_000;
 const year = seasonYear();
 
-let env: TestWorkflowEnvironment;
-let receiver: WebhookReceiver;
-beforeEach(async () => {
-  env = await createTimeSkippingEnv();
-  receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
-});
-afterEach(async () => {
-  await env?.teardown();
-  await receiver?.stop();
-});
+const t = timeSkippingPerTest();
 
 /** Every payload in a workflow's history, decoded, as text. */
 const historyText = async (workflowId: string) =>
-  (await decodedHistory(env.client, workflowId)).payloads.map((p) => Buffer.from(p.data ?? []).toString('utf8')).join('\n');
+  (await decodedHistory(t.env.client, workflowId)).payloads.map((p) => Buffer.from(p.data ?? []).toString('utf8')).join('\n');
 
 const roster = (households: ReturnType<typeof household>[]) => ({ report: '慰問對象申報名冊', households });
 
 async function openPreparation(units: number) {
-  const plan = subDistrictSpringPlan({ id: uniqueId('spring'), webhook: (p) => receiver.url(p), year, units });
-  const { worker, taskQueue } = await createTestWorker(env);
+  const plan = subDistrictSpringPlan({ id: uniqueId('spring'), webhook: (p) => t.receiver.url(p), year, units });
+  const { worker, taskQueue } = await createTestWorker(t.env);
   return { plan, worker, start: async () => {
-    const c = await CampaignDriver.start(env, taskQueue, plan);
+    const c = await CampaignDriver.start(t.env, taskQueue, plan);
     await c.until(Date.parse(c.phase('preparation').opensAt) + HOUR);
     return c;
   } };
@@ -103,7 +93,7 @@ describe('applicant rosters under plan 1 rules', () => {
       const struck = await c.strike('preparation', u1, [{ entry: 3, reason: '經入戶核實,家庭收入超過低保標準' }]);
       expect(struck).toMatchObject({ submissionNumber: 1, entries: [{ entry: 3, reason: '經入戶核實,家庭收入超過低保標準' }] });
       expect((await refusal(c.strike('preparation', u1, [{ entry: 3, reason: '重複' }]))).message).toBe('entry 3 is not on the roster (or is already struck)');
-      await receiver.waitFor(() => receiver.notifications({ kind: 'entries-struck', unitId: u1 }).length === 1);
+      await t.receiver.waitFor(() => t.receiver.notifications({ kind: 'entries-struck', unitId: u1 }).length === 1);
       await c.submitContent('preparation', u2, roster(federation));
 
       // u1's roster is rejected: household 2 is released, and u2 (rejected too, to resubmit) may now list it.
@@ -115,7 +105,7 @@ describe('applicant rosters under plan 1 rules', () => {
       const back = await refusal(c.submitContent('preparation', u1, roster([household(1), household(2, { category: 'key', amount: 1_000 })])));
       expect(back.message).toBe(`entry 2: this household is already listed by unit ${u2} (避免重複慰問)`);
 
-      const ledger = await env.client.workflow.getHandle(budgetLedgerWorkflowId(plan.id)).query(getBudgetLedger);
+      const ledger = await t.env.client.workflow.getHandle(budgetLedgerWorkflowId(plan.id)).query(getBudgetLedger);
       expect(ledger.totals).toEqual({ 'disabled-federation': 9_520, 'sub-district': 300 });
 
       // The registry holds keyed hashes only: no ID number appears anywhere in its history (the unit's own history, read the same way, has them).
@@ -125,7 +115,7 @@ describe('applicant rosters under plan 1 rules', () => {
         for (const n of [1, 2, 3, 7, 100]) expect(text).not.toContain(household(n).idNumber);
       }
 
-      await recordHistories(env.client, 'rules', [c.unit('preparation', u1).workflowId, householdShardWorkflowId(plan.id, 0), budgetLedgerWorkflowId(plan.id)]);
+      await recordHistories(t.env.client, 'rules', [c.unit('preparation', u1).workflowId, householdShardWorkflowId(plan.id, 0), budgetLedgerWorkflowId(plan.id)]);
     });
   });
 });

@@ -4,6 +4,7 @@ import type { DataConverter } from '@temporalio/common';
 import { createNotificationDispatcher } from '../activities/dispatcher';
 import { createNotifier, type NotifierDeps } from '../activities/notifier';
 import { createRegistryActivities, householdKeyFrom } from '../activities/registry';
+import { createRosterActivities } from '../activities/rosters';
 
 export interface CampaignWorkerDeps {
   connection: NativeConnection;
@@ -31,6 +32,7 @@ export function createCampaignWorker(deps: CampaignWorkerDeps): Promise<Worker> 
     activities: {
       ...createNotifier(deps.notifier),
       ...createNotificationDispatcher({ client: deps.client, taskQueue: deps.taskQueue }),
+      ...createRosterActivities({ client: deps.client }),
       ...createRegistryActivities({ client: deps.client, taskQueue: deps.taskQueue, householdKey: householdKeyFrom(deps.notifier.signingSecret) }),
     },
     ...(deps.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: deps.maxCachedWorkflows } : {}),

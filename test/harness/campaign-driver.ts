@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { CampaignPlan, PhaseName } from '../../domain/plan';
 import type { campaignWorkflow } from '../../workflows/campaign/workflow';
 import { campaignStartOptions, campaignWorkflowId, cancelCampaign, getCampaignState, reinstateUnit, signOffPhase } from '../../workflows/campaign/messages';
-import { extendCutoff, getUnitPhaseState, review, strikeEntries, submit, unitPhaseWorkflowId, type ReviewDecision, type StrikeRequest, type SubmissionContent } from '../../workflows/unit/messages';
+import { extendCutoff, getUnitPhaseState, recordVisit, review, strikeEntries, submit, unitPhaseWorkflowId, type ReviewDecision, type StrikeRequest, type SubmissionContent, type VisitRequest } from '../../workflows/unit/messages';
 
 /** Drives one campaign on a test server the way its coordinator, units and reviewers would. */
 export class CampaignDriver {
@@ -72,6 +72,11 @@ export class CampaignDriver {
 
   approve(phase: PhaseName, unitId: string) {
     return this.review(phase, unitId, 'approve');
+  }
+
+  async visit(unitId: string, visit: Omit<VisitRequest, 'requestId' | 'actor'>, requestId: string = randomUUID()) {
+    await this.unitState('visiting', unitId);
+    return this.unit('visiting', unitId).executeUpdate(recordVisit, { updateId: requestId, args: [{ requestId, actor: unitId, ...visit }] });
   }
 
   extend(phase: PhaseName, unitId: string, cutoff: string, reason = '村委換屆,延後報送') {

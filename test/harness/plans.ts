@@ -138,3 +138,52 @@ export function household(n: number, fields: Partial<Household> = {}): Household
     ...fields,
   };
 }
+
+/** Plan 6 of the seed (縣衛健局 秋冬季「健康進萬家」): unit plans by 10/20, household visits 30% by 10/31 and all by 11/30, summaries by 12/5. */
+export function healthOutreachPlan({ id, webhook, year = seasonYear(), units = 2 }: PlanOptions): CampaignPlan {
+  const centres = ['城關鎮衛生院', '北關鎮衛生院', '縣社區衛生服務中心'];
+  // October to December of one calendar year (at() puts December before the new year).
+  const day = (month: number, d: number, hour?: number) => at(month === 12 ? year + 1 : year, month, d, hour);
+  const input: CampaignPlanInput = {
+    id,
+    title: `縣衛生健康系統${year + 1}年秋冬季「健康進萬家」活動`,
+    organizer: '縣衛生健康局',
+    coordinator: { id: 'county-health-bureau', name: '縣衛生健康局', notify: { webhook: webhook('coordinator/county-health-bureau') } },
+    reviewers: [{ id: 'medical-affairs', name: '醫政股', notify: { webhook: webhook('reviewer/medical-affairs') } }],
+    units: Array.from({ length: units }, (_, i) => ({
+      id: `health-centre-${i + 1}`,
+      name: centres[i % centres.length]!,
+      supervisor: 'medical-affairs',
+      quota: 50,
+      notify: { webhook: webhook(`unit/health-centre-${i + 1}`) },
+    })),
+    // Visits bring care and a health kit, not cash: every standard is 0 yuan.
+    rules: {
+      standards: [
+        { category: 'bedridden', name: '臥病在家不方便就醫患病群眾', min: 0, max: 0 },
+        { category: 'contracted', name: '家庭醫生簽約服務人群', min: 0, max: 0 },
+      ],
+      fundingSources: [{ id: 'county-health', name: '縣衛生健康局', budget: 0 }],
+    },
+    phases: [
+      {
+        name: 'preparation', opensAt: day(10, 18), cutoff: day(10, 20, 17), reviewWithin: 'P1D',
+        submission: { kind: 'applicant-roster', description: '活動計劃、聯繫人及入戶走訪名冊' },
+      },
+      {
+        name: 'publicity', opensAt: day(10, 21), cutoff: day(10, 22, 17), reviewWithin: 'P1D',
+        submission: { kind: 'publicity-report', description: '宣傳報道情況' },
+      },
+      {
+        name: 'visiting', opensAt: day(10, 23), cutoff: day(11, 30, 17), reviewWithin: 'P2D',
+        submission: { kind: 'signed-roster', description: '入戶走訪記錄' },
+        milestones: [{ at: day(10, 31, 17), coverage: 0.3 }, { at: day(11, 30, 17), coverage: 1 }],
+      },
+      {
+        name: 'summary', opensAt: day(12, 1), cutoff: day(12, 5, 17), reviewWithin: 'P3D',
+        submission: { kind: 'summary-report', description: '活動總結' },
+      },
+    ],
+  };
+  return campaignPlanSchema.parse(input);
+}

@@ -5,6 +5,8 @@ export const NOTIFICATION_KINDS = [
   'submission-reminder',
   'submission-rejected',
   'entries-struck',
+  'coverage-behind',
+  'coverage-escalated',
   'unit-forfeited',
   'review-overdue',
   'review-escalated',

@@ -23,6 +23,12 @@ export const UnitPhaseFailure = {
   /** Another submission of this unit is still being checked against the campaign registry. */
   SubmissionInProgress: 'SubmissionInProgress',
   InvalidStrike: 'InvalidStrike',
+  /** Visiting: the unit has no approved applicant roster to pay against. */
+  NoApprovedRoster: 'NoApprovedRoster',
+  NotOnRoster: 'NotOnRoster',
+  /** Visiting: the household was already paid (避免重複慰問). */
+  AlreadyPaid: 'AlreadyPaid',
+  OverApproved: 'OverApproved',
   ...RosterFailure,
 } as const;
 export type UnitPhaseFailureType = (typeof UnitPhaseFailure)[keyof typeof UnitPhaseFailure];
@@ -127,6 +133,34 @@ export interface StrikeRecord {
   struckAt: string;
 }
 
+/** An approved roster entry as the visiting phase sees it: only what paying needs, no personal data. */
+export interface ApprovedEntry {
+  entry: number;
+  category: string;
+  amount: number;
+  goods?: string;
+  fundingSource: string;
+}
+
+/** A visit or payment to one household of the approved roster (走訪慰問, 發放). */
+export interface VisitRequest {
+  requestId: string;
+  actor: string;
+  /** The household's entry on the approved applicant roster. */
+  entry: number;
+  amount: number;
+  goods?: string;
+  /** The day of the visit, YYYY-MM-DD. */
+  visitedOn: string;
+  recipientSigned: boolean;
+  /** Who handed it over (經手人). */
+  handler: string;
+}
+
+export interface VisitRecord extends VisitRequest {
+  recordedAt: string;
+}
+
 export interface NoticeRecord {
   notificationId: string;
   kind: string;
@@ -149,6 +183,9 @@ export interface UnitPhaseState {
   reviews: ReviewRecord[];
   extensions: ExtensionRecord[];
   strikes: StrikeRecord[];
+  /** Visiting under roster rules: the approved roster loaded when the phase opened, and the visits against it. */
+  approvedRoster?: ApprovedEntry[];
+  visits: VisitRecord[];
   reminders: NoticeRecord[];
   escalations: NoticeRecord[];
   forfeitedAt?: string;
@@ -208,6 +245,7 @@ export type UnitPhaseOutcome = Extract<UnitPhaseStatus, 'approved' | 'forfeited'
 export const submit = defineUpdate<SubmitResult, [SubmitRequest]>('submit');
 export const review = defineUpdate<ReviewResult, [ReviewRequest]>('review');
 export const strikeEntries = defineUpdate<StrikeRecord, [StrikeRequest]>('strikeEntries');
+export const recordVisit = defineUpdate<VisitRecord, [VisitRequest]>('recordVisit');
 export const extendCutoff = defineUpdate<ExtensionRecord, [ExtendCutoffRequest]>('extendCutoff');
 export const getUnitPhaseState = defineQuery<UnitPhaseState>('getUnitPhaseState');
 

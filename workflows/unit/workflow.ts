@@ -1,7 +1,8 @@
 import { ApplicationFailure, allHandlersFinished, condition, isCancellation, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { RegistryActivities } from '../../activities/registry';
+import type { RosterActivities } from '../../activities/rosters';
 import { isoDurationMs } from '../../domain/duration';
-import { rosterProblems, totalsBySource, type Household } from '../../domain/roster';
+import { rosterProblems, totalsBySource, yuan, type Household } from '../../domain/roster';
 import { CampaignCutoff, CampaignStatus } from '../../domain/search-attributes';
 import { notify, type NotificationDraft } from '../notification/workflow';
 import type { Recipient } from '../notification/messages';
@@ -11,6 +12,7 @@ import {
   currentRoster,
   extendCutoff,
   getUnitPhaseState,
+  recordVisit,
   review,
   strikeEntries,
   submissionRefusal,
@@ -25,6 +27,7 @@ import {
   type UnitPhaseOutcome,
   type UnitPhaseState,
   type UnitPhaseStatus,
+  type VisitRecord,
 } from './messages';
 
 const { claimRoster, releaseRoster } = proxyActivities<RegistryActivities>({
@@ -32,6 +35,8 @@ const { claimRoster, releaseRoster } = proxyActivities<RegistryActivities>({
   // The registry may be busy near a cutoff (10 Updates in flight per workflow): keep trying.
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['RegistryClosed'] },
 });
+
+const { approvedRoster } = proxyActivities<RosterActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } });
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const fail = (type: string, message: string, details?: Record<string, unknown>) =>
@@ -68,6 +73,7 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
     reviews: [],
     extensions: [],
     strikes: [],
+    visits: [],
     reminders: [],
     escalations: [],
   };
@@ -94,6 +100,10 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
   let claiming = false;
   let registryVersion = 0;
   const registryTarget = () => ({ campaignId, unitId: unit.id, unitWorkflowId: workflowInfo().workflowId, version: ++registryVersion, layout: registry! });
+  // Visits are paid against the approved roster, and coverage is checked at the plan's milestones.
+  const checksVisits = rosterRules !== undefined && phase.name === 'visiting';
+  const milestones = (checksVisits ? (phase.milestones ?? []) : []).map((m) => ({ ...m, ms: Date.parse(m.at) }));
+
   /** Gives up the households no longer listed and sets the amounts the roster still holds. */
   const releaseFromRegistry = (released: Household[]) =>
     releaseRoster({ ...registryTarget(), idNumbers: released.map((h) => h.idNumber), amounts: totalsBySource(currentRoster(state).map((r) => r.household)) });
@@ -207,6 +217,34 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
   );
 
   setHandler(
+    recordVisit,
+    (request): VisitRecord => {
+      const earlier = state.visits.find((v) => v.requestId === request.requestId);
+      if (earlier) return earlier;
+      const record: VisitRecord = { ...request, recordedAt: iso(Date.now()) };
+      state.visits.push(record);
+      version++;
+      return record;
+    },
+    {
+      validator: (request) => {
+        if (state.visits.some((v) => v.requestId === request.requestId)) return;
+        if (state.status === 'scheduled') throw fail(UnitPhaseFailure.NotOpenYet, `the ${phase.name} phase opens at ${phase.opensAt}`, { opensAt: phase.opensAt });
+        if (isTerminal()) throw fail(UnitPhaseFailure.Closed, `unit ${unit.id}'s ${phase.name} phase is ${state.status} and takes no more visits`);
+        const roster = state.approvedRoster;
+        if (!roster?.length) throw fail(UnitPhaseFailure.NoApprovedRoster, `unit ${unit.id} has no approved applicant roster to pay against${roster ? '' : ' (yet: it is being loaded; retry shortly)'}`);
+        const approved = roster.find((e) => e.entry === request.entry);
+        if (!approved) throw fail(UnitPhaseFailure.NotOnRoster, `entry ${request.entry} is not on unit ${unit.id}'s approved roster`, { entry: request.entry });
+        const paid = state.visits.find((v) => v.entry === request.entry);
+        if (paid) throw fail(UnitPhaseFailure.AlreadyPaid, `entry ${request.entry} was already paid on ${paid.visitedOn} by ${paid.handler} (避免重複慰問)`, { entry: request.entry, visitedOn: paid.visitedOn });
+        if (request.amount > approved.amount) {
+          throw fail(UnitPhaseFailure.OverApproved, `entry ${request.entry}: ${yuan(request.amount)} is more than the approved ${yuan(approved.amount)}`, { entry: request.entry, approved: approved.amount });
+        }
+      },
+    },
+  );
+
+  setHandler(
     extendCutoff,
     (request): ExtensionRecord => {
       const earlier = state.extensions.find((e) => e.requestId === request.requestId);
@@ -243,6 +281,7 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
         }
       }
     }
+    if (!isTerminal()) for (const milestone of milestones) if (milestone.ms > reminderCursor && milestone.ms <= now) checkCoverage(milestone);
     reminderCursor = Math.max(reminderCursor, now);
 
     if (awaitingSubmission() && now >= cutoff) {
@@ -269,6 +308,19 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
     }
   }
 
+  /** At a coverage milestone: a unit behind it is reminded, and its supervisor and the coordinator told. */
+  function checkCoverage(milestone: { at: string; coverage: number }) {
+    const households = state.approvedRoster?.length ?? 0;
+    const visited = new Set(state.visits.map((v) => v.entry)).size;
+    const required = Math.ceil(milestone.coverage * households);
+    if (visited >= required) return;
+    const data = { milestone: milestone.at, coverage: milestone.coverage, households, visited, required };
+    const text = `${unit.name} (${unit.id}) has visited ${visited} of its ${households} households by ${milestone.at}; the plan asks for ${Math.round(milestone.coverage * 100)}% (${required}).`;
+    send({ kind: 'coverage-behind', key: milestone.at, recipient: recipients.unit, message: text, data }, state.reminders);
+    send({ kind: 'coverage-escalated', key: milestone.at, recipient: recipients.supervisor, message: text, data }, state.escalations);
+    send({ kind: 'coverage-escalated', key: milestone.at, recipient: recipients.coordinator, message: text, data }, state.escalations);
+  }
+
   /** The next instant the clock matters, if any. */
   function nextWake(now: number): number | undefined {
     const instants: number[] = [];
@@ -281,6 +333,7 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
       if (!pending.reviewOverdueNotifiedAt) instants.push(submittedAt + reviewWithinMs);
       if (!pending.reviewEscalatedAt) instants.push(submittedAt + 2 * reviewWithinMs);
     }
+    instants.push(...milestones.map((m) => m.ms));
     const future = instants.filter((at) => at > now);
     return future.length ? Math.min(...future) : undefined;
   }
@@ -296,6 +349,7 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
   try {
     if (Date.now() < opensAt) await sleep(opensAt - Date.now(), { summary: `${phase.name} opens` });
     setStatus('open');
+    if (checksVisits) state.approvedRoster = await approvedRoster({ campaignId, unitId: unit.id });
     send({ kind: 'phase-opened', key: phase.opensAt, recipient: recipients.unit, message: `${input.campaignTitle}: the ${phase.name} phase is open. Submit your ${phase.submission.kind} (${phase.submission.description}) before ${iso(cutoff)}.`, data: { cutoff: iso(cutoff), submission: phase.submission.kind } });
 
     for (;;) {
@@ -320,6 +374,7 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
 
   function nextWakeSummary(wake: number): string {
     if (wake === cutoff && awaitingSubmission()) return `cutoff ${iso(cutoff)}`;
+    if (milestones.some((m) => m.ms === wake)) return 'coverage milestone';
     return awaitingSubmission() ? 'next reminder' : 'review deadline';
   }
 }
