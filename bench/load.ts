@@ -9,6 +9,9 @@ export interface LoadResult {
   /** Latency of the first operation of each cycle (the submission), in ms. */
   p50: number;
   p99: number;
+  /** Latency of the second (the review), in ms. */
+  secondP50: number;
+  secondP99: number;
   failures: string[];
 }
 
@@ -18,6 +21,7 @@ export interface LoadResult {
  */
 export async function runCycles<T>(items: readonly T[], clients: number, first: (item: T) => Promise<void>, second: (item: T) => Promise<void>): Promise<LoadResult> {
   const latencies: number[] = [];
+  const secondLatencies: number[] = [];
   const failures: string[] = [];
   let operations = 0;
   const attempt = async (op: (item: T) => Promise<void>, item: T) => {
@@ -35,8 +39,11 @@ export async function runCycles<T>(items: readonly T[], clients: number, first: 
     const t0 = performance.now();
     const ok = await attempt(first, item);
     latencies.push(performance.now() - t0);
-    if (ok) await attempt(second, item);
+    if (!ok) return;
+    const t1 = performance.now();
+    await attempt(second, item);
+    secondLatencies.push(performance.now() - t1);
   });
   const seconds = (performance.now() - started) / 1000;
-  return { operations, seconds, perSecond: operations / seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), failures };
+  return { operations, seconds, perSecond: operations / seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), secondP50: quantile(secondLatencies, 0.5), secondP99: quantile(secondLatencies, 0.99), failures };
 }
