@@ -9,3 +9,13 @@ export const range = (values: readonly number[]): string => {
   const max = Math.max(...values);
   return min === max ? String(min) : `${min}–${max}`;
 };
+
+/** "28 × 4,990, 31 × 10": each distinct value with how often it occurs, most frequent first. */
+export function histogram(values: readonly number[]): string {
+  const counts = new Map<number, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([value, n]) => `${value} × ${n.toLocaleString('en-US')}`)
+    .join(', ');
+}
