@@ -69,7 +69,15 @@ async function main() {
   const env = await createDevServerEnv();
   const receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
   const workerProfileDir = mkdtempSync(join(tmpdir(), 'relief-bench-prof-'));
-  const workerEnv = (role: 'app' | 'raw', taskQueue: string, codePath: string) => ({ BENCH_ROLE: role, BENCH_ADDRESS: env.address, BENCH_TASK_QUEUE: taskQueue, BENCH_BUNDLE: codePath, BENCH_WEBHOOK_SECRET: WEBHOOK_SECRET, BENCH_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS_ENV });
+  const workerEnv = (role: 'app' | 'raw', taskQueue: string, codePath: string) => ({
+    BENCH_ROLE: role,
+    BENCH_ADDRESS: env.address,
+    BENCH_TASK_QUEUE: taskQueue,
+    BENCH_BUNDLE: codePath,
+    BENCH_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    BENCH_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS_ENV,
+    BENCH_MAX_CACHED_WORKFLOWS: flags['max-cached-workflows'],
+  });
   const appWorker = await startWorkerProcess(workerEnv('app', 'bench-app', appBundle), flags.profile ? ['--cpu-prof', '--cpu-prof-dir', workerProfileDir] : []);
   let api: RunningApi | undefined;
   try {
@@ -82,7 +90,7 @@ async function main() {
       ...[...reviewerTokens].map(([id, token]) => `${token}=reviewer:${id}`),
       ...[...tokens].map(([id, token]) => `${token}=unit:${id}`),
     ];
-    const config = loadConfig({ TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: 'bench-app', WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET, API_PORT: '0', API_BODY_LIMIT: '16mb', API_TOKENS: grants.join(',') });
+    const config = loadConfig({ TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: 'bench-app', WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET, PAYLOAD_KEYS: TEST_PAYLOAD_KEYS_ENV, API_PORT: '0', API_BODY_LIMIT: '16mb', API_TOKENS: grants.join(',') });
     api = await startApi(config, env.client);
     const expect201 = async (what: string, reply: Promise<{ status: number; body: { code?: string; message?: string } }>) => {
       const { status, body } = await reply;

@@ -17,6 +17,8 @@ export interface WorkerProcessEnv {
   BENCH_WEBHOOK_SECRET: string;
   /** PAYLOAD_KEYS of the bench's clients: the worker encrypts as in production. */
   BENCH_PAYLOAD_KEYS: string;
+  /** The campaign worker's sticky cache size; unset, the SDK's default (which grows with the heap limit). */
+  BENCH_MAX_CACHED_WORKFLOWS?: string;
 }
 
 async function main() {
@@ -24,10 +26,16 @@ async function main() {
   const connection = await NativeConnection.connect({ address: env.BENCH_ADDRESS });
   const clientConnection = await Connection.connect({ address: env.BENCH_ADDRESS });
   const dataConverter = encryptingDataConverter(loadConfig({ WEBHOOK_SIGNING_SECRET: env.BENCH_WEBHOOK_SECRET, PAYLOAD_KEYS: env.BENCH_PAYLOAD_KEYS }).payloadKeys);
-  const common = { connection, namespace: 'default', taskQueue: env.BENCH_TASK_QUEUE, workflowBundle: { codePath: env.BENCH_BUNDLE } };
+  // Both workers decode the same encrypted payloads, so the baseline pays for the codec too.
+  const common = { connection, namespace: 'default', taskQueue: env.BENCH_TASK_QUEUE, workflowBundle: { codePath: env.BENCH_BUNDLE }, dataConverter };
   const worker =
     env.BENCH_ROLE === 'app'
-      ? await createCampaignWorker({ ...common, client: new Client({ connection: clientConnection, dataConverter }), notifier: { signingSecret: env.BENCH_WEBHOOK_SECRET }, dataConverter })
+      ? await createCampaignWorker({
+          ...common,
+          client: new Client({ connection: clientConnection, dataConverter }),
+          notifier: { signingSecret: env.BENCH_WEBHOOK_SECRET },
+          ...(env.BENCH_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: Number(env.BENCH_MAX_CACHED_WORKFLOWS) } : {}),
+        })
       : await Worker.create(common);
   process.send?.('ready');
   await worker.run(); // until SIGTERM
