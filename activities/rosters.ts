@@ -1,5 +1,6 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { currentRoster, getUnitPhaseState, unitPhaseWorkflowId, type ApprovedEntry } from '../workflows/unit/messages';
+import type { ApprovedEntry } from '../domain/roster';
+import { currentRoster, getUnitPhaseState, unitPhaseWorkflowId } from '../workflows/unit/messages';
 
 // Hands a unit's approved applicant roster to its later phases: read from the preparation
 // workflow (closed by then; Temporal answers queries on closed workflows), stripped of personal data.

@@ -128,8 +128,8 @@ function parse(schema: z.ZodType | undefined, value: unknown, status: 400 | 404,
   return result.data;
 }
 
-function send(res: Response, reply: StoredReply, mediaType?: 'text/html'): void {
+function send(res: Response, reply: StoredReply, mediaType?: Route['response']['mediaType']): void {
   res.status(reply.status).set(reply.headers).set('Cache-Control', 'no-store');
-  if (mediaType === 'text/html' && reply.status < 300) res.type('html').send(reply.body);
+  if (mediaType && reply.status < 300) res.type(mediaType).send(reply.body);
   else res.json(reply.body);
 }

@@ -5,7 +5,8 @@ import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import type { CampaignPlan, PhaseName } from '../domain/plan';
 import { CampaignId, CampaignOrganizer, CampaignPhase, CampaignStatus } from '../domain/search-attributes';
-import { campaignStartOptions, campaignWorkflowId, getCampaignState, type CampaignState, type CampaignStatus as CampaignStatusName } from '../workflows/campaign/messages';
+import { compileReport, type UnitFigures, type UpwardReport } from '../domain/report';
+import { campaignStartOptions, campaignWorkflowId, getCampaignPlan, getCampaignState, type CampaignState, type CampaignStatus as CampaignStatusName } from '../workflows/campaign/messages';
 import type { campaignWorkflow } from '../workflows/campaign/workflow';
 import { getPhaseState, phaseWorkflowId, type PhaseState } from '../workflows/phase/messages';
 import { UnitPhaseFailure, getUnitPhaseState, submissionRefusal, unitPhaseWorkflowId, type UnitPhaseState } from '../workflows/unit/messages';
@@ -128,6 +129,23 @@ export class Campaigns {
     });
     const nextOffset = page.offset + ids.length < unitIds.length ? page.offset + ids.length : undefined;
     return { campaignId, phase, status: summary.status, state, units, page: { ...page, total: unitIds.length, nextOffset } };
+  }
+
+  /**
+   * The upward report, compiled from the plan and each visiting unit's approved roster and visits
+   * (queried, 16 at a time); before visiting starts every figure is zero.
+   */
+  async report(campaignId: string): Promise<UpwardReport> {
+    const campaign = await this.campaign(campaignId);
+    const plan = await this.temporal.workflow.getHandle(campaignWorkflowId(campaignId)).query(getCampaignPlan);
+    const visiting = campaign.phases.find((p) => p.name === 'visiting')!;
+    const forfeitedIn = new Map<string, PhaseName>(campaign.excluded.map((e) => [e.unitId, e.forfeitedIn]));
+    for (const unitId of visiting.forfeited) forfeitedIn.set(unitId, 'visiting');
+    const units = await mapConcurrently(plan.units, PHASE_VIEW_CONCURRENCY, async ({ id: unitId }): Promise<UnitFigures> => {
+      const state = visiting.participants.includes(unitId) ? await this.queryIfExists(unitPhaseWorkflowId(campaignId, 'visiting', unitId), getUnitPhaseState) : undefined;
+      return { unitId, approvedRoster: state?.approvedRoster ?? [], paid: state?.visits ?? [], forfeitedIn: forfeitedIn.get(unitId) };
+    });
+    return compileReport(plan, units);
   }
 
   /** The unit across all four phases; `authorize` gets the unit's supervisor to check a reviewer's reach. */

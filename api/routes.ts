@@ -1,6 +1,7 @@
 import type { PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import { campaignPlanSchema } from '../domain/plan';
+import { reportCsv } from '../domain/report';
 import { cancelCampaign, reinstateUnit, signOffPhase } from '../workflows/campaign/messages';
 import { extendCutoff, recordVisit, review, strikeEntries, submit } from '../workflows/unit/messages';
 import type { Action, Scope } from './access';
@@ -20,6 +21,7 @@ import {
   phaseQuery,
   phaseViewSchema,
   readinessSchema,
+  reportSchema,
   reasonBody,
   reinstatementSchema,
   reviewBody,
@@ -80,7 +82,7 @@ interface RouteSpec<PS extends z.ZodType, QS extends z.ZodType, BS extends z.Zod
   params?: PS;
   query?: QS;
   body?: BS;
-  response: { status: number; description: string; schema: RS; mediaType?: 'text/html'; location?: boolean };
+  response: { status: number; description: string; schema: RS; mediaType?: 'text/html' | 'text/csv'; location?: boolean };
   /** Every non-success status the route can answer, for the docs. */
   errors: readonly number[];
   handle(ctx: TypedContext<z.output<PS>, z.output<QS>, z.output<BS>>): Promise<Reply<z.input<RS>>>;
@@ -193,6 +195,33 @@ export const routes: Route[] = [
     response: { status: 200, description: 'the campaign', schema: campaignStateSchema },
     errors: READ,
     handle: async ({ params, campaigns }) => ({ body: await campaigns.campaign(params.campaignId) }),
+  }),
+  route({
+    operationId: 'readReport',
+    method: 'get',
+    path: '/campaigns/:campaignId/report',
+    summary: 'The upward report (匯總上報): totals by funding source, category and unit, forfeited units, undisbursed funds, each level’s share where the plan splits costs.',
+    tag: 'campaigns',
+    action: 'readReport',
+    params: campaignParams,
+    response: { status: 200, description: 'the report', schema: reportSchema },
+    errors: READ,
+    handle: async ({ params, campaigns }) => ({ body: await campaigns.report(params.campaignId) }),
+  }),
+  route({
+    operationId: 'readReportCsv',
+    method: 'get',
+    path: '/campaigns/:campaignId/report.csv',
+    summary: 'The upward report as one CSV table (a section column: total, funding-source, category, unit, level, forfeited).',
+    tag: 'campaigns',
+    action: 'readReport',
+    params: campaignParams,
+    response: { status: 200, description: 'CSV', schema: z.string(), mediaType: 'text/csv' },
+    errors: READ,
+    handle: async ({ params, campaigns }) => ({
+      body: reportCsv(await campaigns.report(params.campaignId)),
+      headers: { 'Content-Disposition': `attachment; filename="${params.campaignId}-report.csv"` },
+    }),
   }),
   route({
     operationId: 'cancelCampaign',

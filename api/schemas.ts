@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema, instantSchema, PHASE_NAMES, SUBMISSION_KINDS } from '../domain/plan';
+import type { UpwardReport } from '../domain/report';
 import { householdSchema, MAX_ROSTER_ENTRIES } from '../domain/roster';
 import { CAMPAIGN_PHASE_STATUSES, CAMPAIGN_STATUSES } from '../workflows/campaign/messages';
 import type { CampaignState, ReinstatementRecord } from '../workflows/campaign/messages';
@@ -244,6 +245,20 @@ export const unitViewSchema = z.object({
     }),
   ),
 });
+
+const figures = { households: z.number(), approved: z.number(), visited: z.number(), paid: z.number() };
+
+export const reportSchema = z.object({
+  campaignId: z.string(),
+  title: z.string(),
+  organizer: z.string(),
+  totals: z.object({ ...figures, budget: z.number(), undisbursed: z.number() }),
+  byFundingSource: z.array(z.object({ ...figures, id: z.string(), name: z.string(), budget: z.number(), undisbursed: z.number() })),
+  byCategory: z.array(z.object({ ...figures, category: z.string(), name: z.string() })),
+  byUnit: z.array(z.object({ ...figures, unitId: z.string(), name: z.string(), forfeitedIn: phaseName.optional() })),
+  forfeited: z.array(z.object({ unitId: z.string(), name: z.string(), phase: phaseName })),
+  costSplit: z.array(z.object({ level: z.string(), approved: z.number(), paid: z.number() })),
+}) satisfies z.ZodType<UpwardReport>;
 
 export const healthSchema = z.object({ status: z.literal('ok') });
 export const readinessSchema = z.object({ status: z.literal('ready'), temporal: z.string() });

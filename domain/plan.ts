@@ -58,6 +58,8 @@ export const fundingSourceSchema = z.object({
   id: idSchema,
   name: textSchema(200),
   budget: moneySchema,
+  /** Shares of the cost each level of government bears (plan 8: {"district": 0.5, "town": 0.5}); they add up to 1. */
+  split: z.record(idSchema, z.number().gt(0).max(1)).optional(),
 });
 export type FundingSource = z.infer<typeof fundingSourceSchema>;
 
@@ -134,6 +136,8 @@ export const campaignPlanSchema = z
       plan.rules.fundingSources.forEach((source, i) => {
         if (sources.has(source.id)) problem(['rules', 'fundingSources', i, 'id'], `duplicate funding source "${source.id}"`);
         sources.add(source.id);
+        const shares = Object.values(source.split ?? { whole: 1 }).reduce((sum, share) => sum + share, 0);
+        if (Math.abs(shares - 1) > 1e-9) problem(['rules', 'fundingSources', i, 'split'], `the shares add up to ${shares}, not 1`);
       });
     }
 

@@ -26,6 +26,15 @@ export const householdSchema = z.strictObject({
 });
 export type Household = z.output<typeof householdSchema>;
 
+/** An approved roster entry as the later phases see it: only what paying needs, no personal data. */
+export interface ApprovedEntry {
+  entry: number;
+  category: string;
+  amount: number;
+  goods?: string;
+  fundingSource: string;
+}
+
 /** At 30 households a roster is some 10 KB; this cap keeps one far below Temporal's 2 MB payload limit. */
 export const MAX_ROSTER_ENTRIES = 2_000;
 

@@ -54,6 +54,7 @@ describe('the access matrix', () => {
     listCampaigns: { allowedStatus: 200, send: (token) => api.call('GET', '/campaigns?limit=5', { token }) },
     readCampaign: { allowedStatus: 200, send: (token) => api.call('GET', base(), { token }) },
     readPhase: { allowedStatus: 200, send: (token) => api.call('GET', `${base()}/phases/preparation`, { token }) },
+    readReport: { allowedStatus: 200, send: (token) => api.call('GET', `${base()}/report`, { token }) },
     readUnit: { allowedStatus: 200, send: (token) => api.call('GET', `${base()}/units/union-1`, { token }) },
     submit: {
       allowedStatus: 409, // the phase opens in December

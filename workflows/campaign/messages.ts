@@ -79,6 +79,8 @@ export const signOffPhase = defineUpdate<CampaignState, [SignOffRequest]>('signO
 export const reinstateUnit = defineUpdate<ReinstatementRecord, [ReinstateRequest]>('reinstateUnit');
 export const cancelCampaign = defineUpdate<CampaignState, [CancelRequest]>('cancelCampaign');
 export const getCampaignState = defineQuery<CampaignState>('getCampaignState');
+/** The plan the campaign runs, for the upward report (its standards, sources, budgets and cost splits). */
+export const getCampaignPlan = defineQuery<CampaignPlan>('getCampaignPlan');
 
 export const campaignWorkflowId = (campaignId: string): string => `campaign:${campaignId}`;
 

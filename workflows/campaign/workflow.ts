@@ -19,6 +19,7 @@ import { phaseWorkflow } from '../phase/workflow';
 import {
   CampaignFailure,
   cancelCampaign,
+  getCampaignPlan,
   getCampaignState,
   reinstateUnit,
   signOffPhase,
@@ -52,6 +53,7 @@ export async function campaignWorkflow(plan: CampaignPlan): Promise<CampaignStat
   };
 
   setHandler(getCampaignState, () => state);
+  setHandler(getCampaignPlan, () => plan);
 
   setHandler(
     signOffPhase,

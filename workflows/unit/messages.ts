@@ -1,6 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Person, PhaseName, PhaseSpec, RosterRules, SubmissionKind, Unit } from '../../domain/plan';
-import { RosterFailure, type Household, type RegistryLayout } from '../../domain/roster';
+import { RosterFailure, type ApprovedEntry, type Household, type RegistryLayout } from '../../domain/roster';
 
 // One unit's part in one phase: its submissions, reviews, reminders, escalations and cutoff.
 
@@ -131,15 +131,6 @@ export interface StrikeRecord {
   submissionNumber: number;
   entries: { entry: number; reason: string }[];
   struckAt: string;
-}
-
-/** An approved roster entry as the visiting phase sees it: only what paying needs, no personal data. */
-export interface ApprovedEntry {
-  entry: number;
-  category: string;
-  amount: number;
-  goods?: string;
-  fundingSource: string;
 }
 
 /** A visit or payment to one household of the approved roster (走訪慰問, 發放). */

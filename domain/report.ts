@@ -1,0 +1,111 @@
+import type { CampaignPlan, PhaseName } from './plan';
+import type { ApprovedEntry } from './roster';
+
+// The upward report (匯總上報): what each unit was approved and paid, totalled by funding source,
+// category and unit, with forfeited units, undisbursed funds and each level's share where the
+// plan splits costs (plan 8: half district, half town). Figures only: no household data.
+
+/** One unit's part, as its visiting workflow holds it (empty for a unit that left the campaign). */
+export interface UnitFigures {
+  unitId: string;
+  approvedRoster: ApprovedEntry[];
+  paid: { entry: number; amount: number }[];
+  forfeitedIn?: PhaseName;
+}
+
+export interface Figures {
+  /** Households on approved rosters, and their approved amounts. */
+  households: number;
+  approved: number;
+  /** Households visited or paid, and the amounts paid. */
+  visited: number;
+  paid: number;
+}
+
+export interface UpwardReport {
+  campaignId: string;
+  title: string;
+  organizer: string;
+  totals: Figures & { budget: number; undisbursed: number };
+  byFundingSource: (Figures & { id: string; name: string; budget: number; undisbursed: number })[];
+  byCategory: (Figures & { category: string; name: string })[];
+  byUnit: (Figures & { unitId: string; name: string; forfeitedIn?: PhaseName })[];
+  forfeited: { unitId: string; name: string; phase: PhaseName }[];
+  /** What each level pays of the sources the plan splits; empty when it splits none. */
+  costSplit: { level: string; approved: number; paid: number }[];
+}
+
+const none = (): Figures => ({ households: 0, approved: 0, visited: 0, paid: 0 });
+
+function add(into: Figures, entry: ApprovedEntry, paid: number | undefined) {
+  into.households++;
+  into.approved += entry.amount;
+  if (paid !== undefined) {
+    into.visited++;
+    into.paid += paid;
+  }
+}
+
+export function compileReport(plan: CampaignPlan, units: UnitFigures[]): UpwardReport {
+  const sources = plan.rules?.fundingSources ?? [];
+  const standards = plan.rules?.standards ?? [];
+  const names = new Map(plan.units.map((u) => [u.id, u.name]));
+  const bySource = new Map(sources.map((s) => [s.id, none()]));
+  const byCategory = new Map(standards.map((s) => [s.category, none()]));
+  const byLevel = new Map<string, { approved: number; paid: number }>();
+  const totals = none();
+
+  const byUnit = units.map(({ unitId, approvedRoster, paid, forfeitedIn }) => {
+    const figures = none();
+    const paidByEntry = new Map(paid.map((p) => [p.entry, p.amount]));
+    for (const entry of approvedRoster) {
+      const amount = paidByEntry.get(entry.entry);
+      for (const into of [figures, totals, bySource.get(entry.fundingSource), byCategory.get(entry.category)]) if (into) add(into, entry, amount);
+      const split = sources.find((s) => s.id === entry.fundingSource)?.split ?? {};
+      for (const [level, share] of Object.entries(split)) {
+        const sum = byLevel.get(level) ?? { approved: 0, paid: 0 };
+        sum.approved += entry.amount * share;
+        sum.paid += (amount ?? 0) * share;
+        byLevel.set(level, sum);
+      }
+    }
+    return { unitId, name: names.get(unitId) ?? unitId, ...figures, ...(forfeitedIn ? { forfeitedIn } : {}) };
+  });
+
+  const budget = sources.reduce((sum, s) => sum + s.budget, 0);
+  return {
+    campaignId: plan.id,
+    title: plan.title,
+    organizer: plan.organizer,
+    totals: { ...totals, budget, undisbursed: budget - totals.paid },
+    byFundingSource: sources.map((s) => {
+      const figures = bySource.get(s.id)!;
+      return { id: s.id, name: s.name, budget: s.budget, ...figures, undisbursed: s.budget - figures.paid };
+    }),
+    byCategory: standards.map((s) => ({ category: s.category, name: s.name, ...byCategory.get(s.category)! })),
+    byUnit,
+    forfeited: byUnit.flatMap((u) => (u.forfeitedIn ? [{ unitId: u.unitId, name: u.name, phase: u.forfeitedIn }] : [])),
+    costSplit: [...byLevel].map(([level, amounts]) => ({ level, ...amounts })),
+  };
+}
+
+const CSV_COLUMNS = ['section', 'id', 'name', 'budget', 'households', 'approved', 'visited', 'paid', 'undisbursed'] as const;
+
+const csvField = (value: string | number | undefined): string => {
+  const text = value === undefined ? '' : String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+/** The report as one CSV table, a `section` column telling totals, funding sources, categories, units, levels and forfeitures apart. */
+export function reportCsv(report: UpwardReport): string {
+  type Row = Partial<Record<(typeof CSV_COLUMNS)[number], string | number>>;
+  const rows: Row[] = [
+    { section: 'total', id: report.campaignId, name: report.title, ...report.totals },
+    ...report.byFundingSource.map((s): Row => ({ section: 'funding-source', ...s })),
+    ...report.byCategory.map((c): Row => ({ section: 'category', id: c.category, ...c })),
+    ...report.byUnit.map((u): Row => ({ section: 'unit', id: u.unitId, ...u })),
+    ...report.costSplit.map((l): Row => ({ section: 'level', id: l.level, approved: l.approved, paid: l.paid })),
+    ...report.forfeited.map((f): Row => ({ section: 'forfeited', id: f.unitId, name: `${f.name} (${f.phase})` })),
+  ];
+  return [CSV_COLUMNS.join(','), ...rows.map((row) => CSV_COLUMNS.map((c) => csvField(row[c])).join(','))].join('\r\n') + '\r\n';
+}
