@@ -7,14 +7,17 @@ RUN npm ci --no-audit --no-fund
 # .dockerignore keeps tests, local data and secrets out of the context.
 COPY . .
 RUN npx tsc -p . \
+  && node dist/worker/bundle-workflows.js dist/workflow-bundle.js \
   && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# Workflows bundled at build time: the worker skips webpack at start (about 200 MB less memory).
+ENV WORKER_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-# The image's unprivileged user; nothing is written at run time (the worker bundles its workflows in memory).
+# The image's unprivileged user; nothing is written at run time.
 USER node
 CMD ["node", "dist/worker/main.js"]

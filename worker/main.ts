@@ -21,6 +21,8 @@ async function main() {
       taskQueue: config.temporal.taskQueue,
       notifier: { signingSecret: config.webhookSigningSecret },
       dataConverter,
+      workflowBundle: config.worker.workflowBundlePath ? { codePath: config.worker.workflowBundlePath } : undefined,
+      maxCachedWorkflows: config.worker.maxCachedWorkflows,
     });
     console.log(JSON.stringify({ event: 'worker-started', taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }));
     await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks are done
