@@ -14,6 +14,7 @@ const { deliverNotificationWebhook } = proxyActivities<Notifier>({
 const { dispatchNotification } = proxyActivities<NotificationDispatcher>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  summary: 'hand the notification to its delivery workflow',
 });
 
 /** Delivers one notification; its own workflow so a dead webhook never holds up the campaign. */
