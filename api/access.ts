@@ -12,6 +12,7 @@ export const ACTIONS = [
   'readPhase',
   'readUnit',
   'readReport',
+  'exportAudit',
   'submit',
   'review',
   'strikeEntries',
@@ -38,6 +39,8 @@ export const ACCESS: Record<Action, Partial<Record<Role, Scope>>> = {
   readPhase: { coordinator: 'any', reviewer: 'any' },
   readUnit: { coordinator: 'any', reviewer: 'supervised-unit', unit: 'own-unit' },
   readReport: { coordinator: 'any', reviewer: 'any' },
+  // The audit trail goes to the supervision office (紀檢辦) through the coordinator.
+  exportAudit: { coordinator: 'any' },
   submit: { unit: 'own-unit' },
   review: { reviewer: 'supervised-unit' },
   strikeEntries: { reviewer: 'supervised-unit' },

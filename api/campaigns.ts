@@ -11,6 +11,7 @@ import type { campaignWorkflow } from '../workflows/campaign/workflow';
 import { getPhaseState, phaseWorkflowId, type PhaseState } from '../workflows/phase/messages';
 import { UnitPhaseFailure, getUnitPhaseState, submissionRefusal, unitPhaseWorkflowId, type UnitPhaseState } from '../workflows/unit/messages';
 import type { Principal } from './access';
+import { compileAudit, type AuditTrail } from './audit';
 import { ApiError, fromRefusal } from './errors';
 import type { campaignListSchema, phaseViewSchema, unitSummarySchema, unitViewSchema } from './schemas';
 
@@ -54,8 +55,9 @@ export class Campaigns {
         taskQueue: this.taskQueue,
         // Campaign ids are unique for good: a finished campaign's id is not reused.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        // Lets a retry after an API restart recognise its own start (no personal data: an id).
-        memo: { requestId: caller.requestId },
+        // Lets a retry after an API restart recognise its own start, and the audit trail name who
+        // started it (ids only, no personal data).
+        memo: { requestId: caller.requestId, actor: caller.principal.subject },
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -146,6 +148,16 @@ export class Campaigns {
       return { unitId, approvedRoster: state?.approvedRoster ?? [], paid: state?.visits ?? [], forfeitedIn: forfeitedIn.get(unitId) };
     });
     return compileReport(plan, units);
+  }
+
+  /** The audit trail: the campaign's state and every started unit phase's records (queried, 16 at a time). */
+  async audit(campaignId: string): Promise<AuditTrail> {
+    const campaign = await this.campaign(campaignId);
+    const { memo } = await this.temporal.workflow.getHandle(campaignWorkflowId(campaignId)).describe();
+    const targets = campaign.phases.flatMap((p) => (p.status === 'pending' ? [] : p.participants.map((unitId) => unitPhaseWorkflowId(campaignId, p.name, unitId))));
+    const units = await mapConcurrently(targets, PHASE_VIEW_CONCURRENCY, (workflowId) => this.queryIfExists(workflowId, getUnitPhaseState));
+    const start = { requestId: stringOf(memo?.requestId), actor: stringOf(memo?.actor) };
+    return compileAudit(campaign, start, units.filter((u) => u !== undefined));
   }
 
   /** The unit across all four phases; `authorize` gets the unit's supervisor to check a reviewer's reach. */
@@ -293,6 +305,8 @@ function timestamp(ts: { seconds?: { toNumber(): number } | number | null; nanos
   const seconds = typeof ts.seconds === 'number' ? ts.seconds : ts.seconds.toNumber();
   return new Date(seconds * 1000 + Math.floor((ts.nanos ?? 0) / 1e6)).toISOString();
 }
+
+const stringOf = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 const EXECUTION_STATUS: WorkflowExecutionStatusName[] = ['UNSPECIFIED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'CONTINUED_AS_NEW', 'TIMED_OUT'];
 const executionStatusName = (code: number): string => EXECUTION_STATUS[code] ?? 'UNKNOWN';

@@ -5,6 +5,7 @@ import { reportCsv } from '../domain/report';
 import { cancelCampaign, reinstateUnit, signOffPhase } from '../workflows/campaign/messages';
 import { extendCutoff, recordVisit, review, strikeEntries, submit } from '../workflows/unit/messages';
 import type { Action, Scope } from './access';
+import { auditCsv } from './audit';
 import type { Caller, Campaigns } from './campaigns';
 import { codecBody, codecResultSchema, runCodec } from './codec';
 import { temporalUnavailable } from './errors';
@@ -22,6 +23,7 @@ import {
   phaseViewSchema,
   readinessSchema,
   reportSchema,
+  auditTrailSchema,
   reasonBody,
   reinstatementSchema,
   reviewBody,
@@ -221,6 +223,33 @@ export const routes: Route[] = [
     handle: async ({ params, campaigns }) => ({
       body: reportCsv(await campaigns.report(params.campaignId)),
       headers: { 'Content-Disposition': `attachment; filename="${params.campaignId}-report.csv"` },
+    }),
+  }),
+  route({
+    operationId: 'exportAudit',
+    method: 'get',
+    path: '/campaigns/:campaignId/audit',
+    summary: 'The audit trail for the supervision office (紀檢辦): one row per state change (time, actor, request id, action, phase, unit, detail), clock-driven ones by actor "system"; rosters counted, never listed.',
+    tag: 'campaigns',
+    action: 'exportAudit',
+    params: campaignParams,
+    response: { status: 200, description: 'the audit trail', schema: auditTrailSchema },
+    errors: READ,
+    handle: async ({ params, campaigns }) => ({ body: await campaigns.audit(params.campaignId) }),
+  }),
+  route({
+    operationId: 'exportAuditCsv',
+    method: 'get',
+    path: '/campaigns/:campaignId/audit.csv',
+    summary: 'The audit trail as CSV (UTF-8 with a byte-order mark; columns at, actor, requestId, action, phase, unitId, detail).',
+    tag: 'campaigns',
+    action: 'exportAudit',
+    params: campaignParams,
+    response: { status: 200, description: 'CSV', schema: z.string(), mediaType: 'text/csv' },
+    errors: READ,
+    handle: async ({ params, campaigns }) => ({
+      body: auditCsv(await campaigns.audit(params.campaignId)),
+      headers: { 'Content-Disposition': `attachment; filename="${params.campaignId}-audit.csv"` },
     }),
   }),
   route({

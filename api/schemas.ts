@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { idSchema, instantSchema, PHASE_NAMES, SUBMISSION_KINDS } from '../domain/plan';
 import type { UpwardReport } from '../domain/report';
+import type { AuditTrail } from './audit';
 import { householdSchema, MAX_ROSTER_ENTRIES } from '../domain/roster';
 import { CAMPAIGN_PHASE_STATUSES, CAMPAIGN_STATUSES } from '../workflows/campaign/messages';
 import type { CampaignState, ReinstatementRecord } from '../workflows/campaign/messages';
@@ -259,6 +260,24 @@ export const reportSchema = z.object({
   forfeited: z.array(z.object({ unitId: z.string(), name: z.string(), phase: phaseName })),
   costSplit: z.array(z.object({ level: z.string(), approved: z.number(), paid: z.number() })),
 }) satisfies z.ZodType<UpwardReport>;
+
+export const auditTrailSchema = z.object({
+  campaignId: z.string(),
+  title: z.string(),
+  organizer: z.string(),
+  rows: z.array(
+    z.object({
+      at: z.string(),
+      /** A token's subject, or 'system' for what the clock did (phases opening and closing, forfeiture, reminders). */
+      actor: z.string(),
+      requestId: z.string().nullable(),
+      action: z.string(),
+      phase: phaseName.nullable(),
+      unitId: z.string().nullable(),
+      detail: z.string(),
+    }),
+  ),
+}) satisfies z.ZodType<AuditTrail>;
 
 export const healthSchema = z.object({ status: z.literal('ok') });
 export const readinessSchema = z.object({ status: z.literal('ready'), temporal: z.string() });

@@ -1,3 +1,4 @@
+import { csvTable } from './csv';
 import type { CampaignPlan, PhaseName } from './plan';
 import type { ApprovedEntry } from './roster';
 
@@ -91,11 +92,6 @@ export function compileReport(plan: CampaignPlan, units: UnitFigures[]): UpwardR
 
 const CSV_COLUMNS = ['section', 'id', 'name', 'budget', 'households', 'approved', 'visited', 'paid', 'undisbursed'] as const;
 
-const csvField = (value: string | number | undefined): string => {
-  const text = value === undefined ? '' : String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-};
-
 /** The report as one CSV table, a `section` column telling totals, funding sources, categories, units, levels and forfeitures apart. */
 export function reportCsv(report: UpwardReport): string {
   type Row = Partial<Record<(typeof CSV_COLUMNS)[number], string | number>>;
@@ -107,5 +103,5 @@ export function reportCsv(report: UpwardReport): string {
     ...report.costSplit.map((l): Row => ({ section: 'level', id: l.level, approved: l.approved, paid: l.paid })),
     ...report.forfeited.map((f): Row => ({ section: 'forfeited', id: f.unitId, name: `${f.name} (${f.phase})` })),
   ];
-  return [CSV_COLUMNS.join(','), ...rows.map((row) => CSV_COLUMNS.map((c) => csvField(row[c])).join(','))].join('\r\n') + '\r\n';
+  return csvTable(CSV_COLUMNS, rows);
 }

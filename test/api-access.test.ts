@@ -55,6 +55,7 @@ describe('the access matrix', () => {
     readCampaign: { allowedStatus: 200, send: (token) => api.call('GET', base(), { token }) },
     readPhase: { allowedStatus: 200, send: (token) => api.call('GET', `${base()}/phases/preparation`, { token }) },
     readReport: { allowedStatus: 200, send: (token) => api.call('GET', `${base()}/report`, { token }) },
+    exportAudit: { allowedStatus: 200, send: (token) => api.call('GET', `${base()}/audit.csv`, { token }) },
     readUnit: { allowedStatus: 200, send: (token) => api.call('GET', `${base()}/units/union-1`, { token }) },
     submit: {
       allowedStatus: 409, // the phase opens in December
