@@ -136,7 +136,7 @@ export async function runExample(example: Example, plan: CampaignPlan, options: 
   log(`started ${plan.id}: ${plan.title}`);
 
   for (const phase of plan.phases) {
-    await until(Date.parse(phase.opensAt) + HOUR);
+    await until(Date.parse(phase.opensAt) + 1_000);
     await waitFor(`${phase.name} running`, (s) => s.currentPhase === phase.name);
     const participants: string[] = (await campaign()).phases.find((p: { name: string }) => p.name === phase.name).participants;
     for (const unitId of participants) {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { generatePayloadKey } from '../config/codec';
 import { campaignSearchAttributes } from '../domain/search-attributes';
+import { EXAMPLES, loadExample, subjects } from '../examples/example';
 import { temporalServerPath } from '../config/temporal-servers';
 
 // `npm start`: the whole system on this machine — the Temporal dev server (SQLite file in .data/,
@@ -26,19 +27,26 @@ interface DemoSecrets {
   payloadKeys: string; // PAYLOAD_KEYS
 }
 
-const DEMO_SUBJECTS = ['coordinator:union-office', 'reviewer:rights-dept', 'reviewer:audit-office', 'unit:union-1', 'unit:union-2', 'unit:union-3'];
+const DEMO_SUBJECTS = [
+  ...['coordinator:union-office', 'reviewer:rights-dept', 'reviewer:audit-office', 'unit:union-1', 'unit:union-2', 'unit:union-3'],
+  // Everyone who acts in examples/run.ts's campaigns.
+  ...EXAMPLES.flatMap((name) => subjects(loadExample(name).plan)),
+];
 
 /** Demo secrets are made once and kept in .data/, so tokens stay valid across restarts. */
 function demoSecrets(): DemoSecrets {
   const file = join(DATA, 'demo-secrets.json');
   const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoSecrets) : undefined;
-  if (kept?.payloadKeys) return kept;
+  const missing = DEMO_SUBJECTS.filter((s) => !kept?.tokens[s]);
+  if (kept?.payloadKeys && !missing.length) return kept;
   // A .data/ from before encryption keeps its tokens and gains a key: its old campaigns still decode (plaintext passes through).
   const secrets: DemoSecrets = {
     webhookSigningSecret: randomBytes(32).toString('hex'),
     tokens: Object.fromEntries(DEMO_SUBJECTS.map((s) => [s, randomBytes(24).toString('hex')])),
     ...kept,
-    payloadKeys: `demo-1:${generatePayloadKey()}`,
+    // An older .data/ gains tokens for subjects added since (examples), keeping the ones it has.
+    ...(kept ? { tokens: { ...kept.tokens, ...Object.fromEntries(missing.map((s) => [s, randomBytes(24).toString('hex')])) } } : {}),
+    payloadKeys: kept?.payloadKeys ?? `demo-1:${generatePayloadKey()}`,
   };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
@@ -173,6 +181,9 @@ async function main() {
       '',
       'Demo bearer tokens (kept in .data/demo-secrets.json):',
       ...tokenLines,
+      '',
+      "Run an example from the seed's plans end to end, ending with its upward report:",
+      ...EXAMPLES.map((name) => `  npx tsx examples/run.ts ${name}`),
       '',
       'Start the example campaign:',
       `  curl -si http://localhost:${apiPort}/campaigns -H "Authorization: Bearer <coordinator token>" -H 'Content-Type: application/json' -d @examples/union-winter.json`,
