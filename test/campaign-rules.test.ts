@@ -2,6 +2,8 @@ import { RosterFailure } from '../domain/roster';
 import { budgetLedgerWorkflowId, getBudgetLedger, householdShardWorkflowId } from '../workflows/registry/messages';
 import { UnitPhaseFailure } from '../workflows/unit/messages';
 import { CampaignDriver, refusal } from './harness/campaign-driver';
+import { subjects } from '../examples/example';
+import { apiConfig, startApi } from './harness/api';
 import { decodedHistory, recordHistories } from './harness/histories';
 import { household, seasonYear, subDistrictSpringPlan } from './harness/plans';
 import { createTestWorker, uniqueId } from './harness/temporal';
@@ -117,5 +119,42 @@ describe('applicant rosters under plan 1 rules', () => {
 
       await recordHistories(t.env.client, 'rules', [c.unit('preparation', u1).workflowId, householdShardWorkflowId(plan.id, 0), budgetLedgerWorkflowId(plan.id)]);
     });
+  });
+
+  test('given plan 1 through the HTTP API, when a roster has a malformed field, breaks a standard, repeats another unit’s household or a reviewer strikes, each should answer its status with the field or entries named', async () => {
+    const { plan, worker, start } = await openPreparation(2);
+    const [u1, u2] = plan.units.map((u) => u.id) as [string, string];
+    const tokens = new Map(subjects(plan).map((subject, i) => [subject, `rules-test-token-${String(i).padStart(4, '0')}`]));
+    const token = (subject: string) => tokens.get(subject)!;
+    const api = await startApi(apiConfig({ address: t.env.address, taskQueue: worker.options.taskQueue, apiTokens: [...tokens].map(([s, k]) => `${k}=${s}`).join(',') }), t.env.client);
+    const submit = (unitId: string, households: unknown[]) =>
+      api.call('POST', `/campaigns/${plan.id}/phases/preparation/units/${unitId}/submissions`, { token: token(`unit:${unitId}`), body: { kind: 'applicant-roster', report: '申報名冊', households } });
+    try {
+      await worker.runUntil(async () => {
+        await start();
+        const malformed = await submit(u1, [household(1), { ...household(2), idNumber: '12345' }]);
+        expect(malformed.status).toBe(400);
+        expect(malformed.body.error.issues).toEqual([{ path: ['households', 1, 'idNumber'], message: 'an 18-character resident ID number (17 digits, then a digit or X)' }]);
+
+        const outside = await submit(u1, [household(1, { category: 'special', amount: 900 })]);
+        expect(outside.status).toBe(422);
+        expect(outside.body.error).toMatchObject({ code: 'AmountOutsideStandard', message: 'entry 1 (special): 900 is outside the standard 400–800', details: { problems: [{ entry: 1 }] } });
+
+        expect((await submit(u1, [household(1), household(2)])).status).toBe(201);
+        const duplicate = await submit(u2, [household(2)]);
+        expect(duplicate.status).toBe(409);
+        expect(duplicate.body.error).toMatchObject({ code: 'DuplicateHousehold', details: { duplicates: [{ entry: 1, listedBy: u1 }] } });
+        // Refusals name entries and units, never the household.
+        expect(JSON.stringify(duplicate.body)).not.toContain(household(2).idNumber);
+
+        const strikes = `/campaigns/${plan.id}/phases/preparation/units/${u1}/strikes`;
+        const body = { entries: [{ entry: 2, reason: '經入戶核實不符條件' }] };
+        expect((await api.call('POST', strikes, { token: token(`reviewer:${plan.units[1]!.supervisor}`), body })).status).toBe(403);
+        expect(await api.call('POST', strikes, { token: token(`reviewer:${plan.units[0]!.supervisor}`), body })).toMatchObject({ status: 201, body: { submissionNumber: 1, entries: body.entries } });
+        expect((await submit(u2, [household(2)])).status).toBe(201);
+      });
+    } finally {
+      await api.close();
+    }
   });
 });
