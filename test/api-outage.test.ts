@@ -1,13 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Connection } from '@temporalio/client';
 import { lazyTemporalClient } from '../api/temporal-client';
-import { temporalServerPath } from '../config/temporal-servers';
-import { campaignSearchAttributes } from '../domain/search-attributes';
 import { apiConfig, eventually, startApi, TOKENS, type RunningApi } from './harness/api';
+import { devServerProcess, type DevServerProcess } from './harness/dev-server-process';
 import { unionWinterPlan } from './harness/plans';
 import { uniqueId } from './harness/temporal';
 
@@ -17,44 +11,13 @@ import { uniqueId } from './harness/temporal';
 
 const TIMEOUT_MS = 1_500;
 
-let server: ChildProcess | undefined;
-let dataDir: string;
-let port: number;
+let server: DevServerProcess;
 let api: RunningApi;
 let connection: Connection;
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port: free } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return free;
-}
-
-function startServer(): void {
-  const attributes = campaignSearchAttributes.flatMap((key) => ['--search-attribute', `${key.name}=${key.type === 'KEYWORD' ? 'Keyword' : 'Datetime'}`]);
-  server = spawn(
-    temporalServerPath('cli'),
-    ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', join(dataDir, 'temporal.db'), '--namespace', 'default', '--log-level', 'error',
-      '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true', ...attributes],
-    { stdio: 'ignore' },
-  );
-}
-
-async function stopServer(): Promise<void> {
-  const running = server;
-  server = undefined;
-  if (!running || running.exitCode !== null) return;
-  await new Promise((resolve) => {
-    running.once('exit', resolve);
-    running.kill('SIGKILL');
-  });
-}
-
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'relief-outage-'));
-  port = await freePort();
-  const config = apiConfig({ address: `127.0.0.1:${port}`, taskQueue: uniqueId('tq'), timeoutMs: TIMEOUT_MS });
+  server = await devServerProcess();
+  const config = apiConfig({ address: server.address, taskQueue: uniqueId('tq'), timeoutMs: TIMEOUT_MS });
   const temporal = lazyTemporalClient(config);
   connection = temporal.connection;
   api = await startApi(config, temporal.client);
@@ -62,9 +25,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api?.close();
-  await stopServer();
   await connection?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await server?.remove();
 });
 
 const plan = () => unionWinterPlan({ id: uniqueId('c'), webhook: (p) => `http://127.0.0.1:9/${p}` });
@@ -89,16 +51,16 @@ test('given Temporal down, then up, then killed, then up again, the API should a
   expect((await api.call('GET', '/health')).status).toBe(200);
   await expectUnavailableQuickly();
 
-  startServer();
+  server.start();
   await eventually(async () => expect((await api.call('GET', '/ready')).status).toBe(200), 30_000);
   const first = plan();
   expect((await api.call('POST', '/campaigns', { token: TOKENS.coordinator, body: first })).status).toBe(202);
 
-  await stopServer();
+  await server.stop();
   await expectUnavailableQuickly();
   expect((await api.call('GET', '/health')).status).toBe(200);
 
-  startServer();
+  server.start();
   await eventually(async () => expect((await api.call('GET', '/ready')).status).toBe(200), 30_000);
   // Same database: the campaign started before the outage is still there.
   const again = await api.call('POST', '/campaigns', { token: TOKENS.coordinator, body: first });
