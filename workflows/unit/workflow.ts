@@ -1,4 +1,4 @@
-import { ApplicationFailure, allHandlersFinished, condition, isCancellation, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, allHandlersFinished, condition, isCancellation, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { RegistryActivities } from '../../activities/registry';
 import type { RosterActivities } from '../../activities/rosters';
 import { isoDurationMs } from '../../domain/duration';
@@ -123,7 +123,13 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
     const households = request.content.households!;
     claiming = true;
     try {
-      const outcome = await claimRoster({ ...registryTarget(), idNumbers: households.map((h) => h.idNumber), amounts: totalsBySource(households) });
+      const outcome = await claimRoster({ ...registryTarget(), idNumbers: households.map((h) => h.idNumber), amounts: totalsBySource(households) }).catch((err: unknown) => {
+        // The registry closes with its campaign: say so, as a refusal the caller can act on.
+        if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'RegistryClosed') {
+          throw fail(UnitPhaseFailure.Closed, 'the campaign has ended: its registry takes no more rosters');
+        }
+        throw err;
+      });
       if (!outcome.ok) throw fail(outcome.type, outcome.message, outcome.details);
     } finally {
       claiming = false;
