@@ -11,7 +11,6 @@ test('given recorded campaign histories, when they replay against the current wo
   const codePath = process.env.RELIEF_WORKFLOW_BUNDLE!;
   const failures: string[] = [];
   for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath } }, fixtures)) {
-    console.log(result.workflowId, String(result.error));
     if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
   }
   expect(failures).toEqual([]);
