@@ -12,6 +12,7 @@ import {
   type BudgetLedgerState,
   type HouseholdShardState,
 } from '../workflows/registry/messages';
+import { approvedHouseholds } from './rosters';
 
 // The unit workflows' way into the campaign-wide registry. ID numbers arrive here and leave only
 // as keyed hashes (HMAC with a key the workflows never see); a refusal names entries and units.
@@ -107,6 +108,9 @@ export function createRegistryActivities({ client, taskQueue, householdKey }: Re
     return update(householdShardWorkflowId(t.campaignId, shard), 'householdShardWorkflow', shardState(t, shard), releaseHouseholds, req, req.requestId);
   }
 
+  const releaseIds = (t: RegistryTarget, idNumbers: string[], amounts: Record<string, number>) =>
+    Promise.all([reserve(t, amounts), ...[...byShard(t, idNumbers)].map(([shard, entries]) => release(t, shard, entries.map((e) => e.hash)))]);
+
   return {
     /** Reserves the roster's amounts and claims its households; on any refusal undoes what it did and says why. */
     async claimRoster(input: ClaimRosterInput): Promise<ClaimOutcome> {
@@ -137,7 +141,17 @@ export function createRegistryActivities({ client, taskQueue, householdKey }: Re
 
     /** Gives up households no longer listed (a rejected roster, struck entries) and sets what the roster still holds. */
     async releaseRoster(input: ReleaseInput): Promise<void> {
-      await Promise.all([reserve(input, input.amounts), ...[...byShard(input, input.idNumbers)].map(([shard, entries]) => release(input, shard, entries.map((e) => e.hash)))]);
+      await releaseIds(input, input.idNumbers, input.amounts);
+    },
+
+    /**
+     * Publicity: gives up entries of the approved preparation roster struck by upheld objections.
+     * The ID numbers are read here from the preparation workflow, so they never enter the publicity one.
+     */
+    async releaseApprovedEntries(input: RegistryTarget & { entries: number[]; amounts: Record<string, number> }): Promise<void> {
+      const struck = new Set(input.entries);
+      const households = (await approvedHouseholds(client, input.campaignId, input.unitId)).filter((r) => struck.has(r.entry));
+      await releaseIds(input, households.map((r) => r.household.idNumber), input.amounts);
     },
   };
 }

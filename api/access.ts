@@ -17,6 +17,9 @@ export const ACTIONS = [
   'review',
   'strikeEntries',
   'recordVisit',
+  'readNoticeLink',
+  'answerObjection',
+  'decideObjection',
   'extendCutoff',
   'reinstateUnit',
   'signOffPhase',
@@ -45,6 +48,10 @@ export const ACCESS: Record<Action, Partial<Record<Role, Scope>>> = {
   review: { reviewer: 'supervised-unit' },
   strikeEntries: { reviewer: 'supervised-unit' },
   recordVisit: { unit: 'own-unit' },
+  // The unit puts its notice link up (公示); the coordinator may hand it out too.
+  readNoticeLink: { coordinator: 'any', unit: 'own-unit' },
+  answerObjection: { unit: 'own-unit' },
+  decideObjection: { coordinator: 'any' },
   extendCutoff: { coordinator: 'any' },
   reinstateUnit: { coordinator: 'any' },
   signOffPhase: { coordinator: 'any' },
@@ -53,6 +60,14 @@ export const ACCESS: Record<Action, Partial<Record<Role, Scope>>> = {
   decodePayloads: { coordinator: 'any' },
   encodePayloads: { coordinator: 'any' },
 };
+
+/**
+ * The one place outside the bearer-token scheme: anyone holding a unit's notice link (公示) may read
+ * the notice and file an objection. The link's token is the permission (api/notices.ts, checked by
+ * the route, 404 when forged); the actor recorded is NOTICE_ACTOR, never who filed.
+ */
+export const NOTICE_OPERATIONS = ['readNotice', 'fileObjection'] as const;
+export const NOTICE_ACTOR = 'notice';
 
 export type Principal = TokenGrant;
 

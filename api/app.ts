@@ -4,11 +4,12 @@ import type { Client } from '@temporalio/client';
 import type { z } from 'zod';
 import type { Config } from '../config';
 import { createEncryptionCodec } from '../config/codec';
-import { authorizeUnit, scopeFor, tokenVerifier, type Principal, type Scope } from './access';
+import { authorizeUnit, NOTICE_ACTOR, NOTICE_OPERATIONS, scopeFor, tokenVerifier, type Principal, type Scope } from './access';
 import { Campaigns, type Caller } from './campaigns';
 import { codecCors } from './codec';
 import { ApiError, toApiError, validationError } from './errors';
 import { IDEMPOTENCY_KEY_PATTERN, IdempotencyStore, type StoredReply } from './idempotency';
+import { NoticeLinks } from './notices';
 import { docsPage, openApiDocument } from './openapi';
 import { routes, type Route, type RouteContext } from './routes';
 
@@ -32,6 +33,7 @@ export function createApp({ config, temporal, log = jsonLine }: AppDeps): Expres
   const campaigns = new Campaigns(temporal, config.temporal.taskQueue, config.api.cursorSecret);
   const authenticate = tokenVerifier(config.api.tokens);
   const idempotency = new IdempotencyStore();
+  const notices = new NoticeLinks(config.webhookSigningSecret);
   const codec = createEncryptionCodec(config.payloadKeys);
   const document = openApiDocument(routes, config.api.publicUrl);
   const html = docsPage(document);
@@ -61,7 +63,8 @@ export function createApp({ config, temporal, log = jsonLine }: AppDeps): Expres
       throw new ApiError(400, 'invalid-idempotency-key', `Idempotency-Key must match ${IDEMPOTENCY_KEY_PATTERN.source}`);
     }
     // Scoped by operation and subject, so one key reused on another action or by another caller is a new request.
-    const caller: Caller | undefined = principal && { principal, requestId: `${route.operationId}:${principal.subject}:${key ?? randomUUID()}` };
+    const actor = principal ?? ((NOTICE_OPERATIONS as readonly string[]).includes(route.operationId) ? { subject: NOTICE_ACTOR } : undefined);
+    const caller: Caller | undefined = actor && { principal: actor, requestId: `${route.operationId}:${actor.subject}:${key ?? randomUUID()}` };
     const ctx: RouteContext = {
       params,
       query,
@@ -70,6 +73,7 @@ export function createApp({ config, temporal, log = jsonLine }: AppDeps): Expres
       scope,
       campaigns,
       codec,
+      notices,
       location,
       openapi: () => document,
       docsHtml: () => html,

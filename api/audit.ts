@@ -74,6 +74,14 @@ export function compileAudit(campaign: CampaignState, start: CampaignStart, unit
     for (const v of unit.visits) {
       add({ ...u, at: v.recordedAt, actor: v.actor, requestId: v.requestId, action: 'visit-recorded', detail: `entry ${v.entry}: ${v.amount} paid on ${v.visitedOn}${v.recipientSigned ? ', signed' : ', not signed'}` });
     }
+    // Statements, answers and reasons may speak about a household: the trail keeps numbers, kinds and outcomes.
+    for (const o of unit.objections) {
+      const about = `objection ${o.number}: ${o.kind}${o.entry === undefined ? '' : `, entry ${o.entry}`}`;
+      add({ ...u, at: o.filedAt, actor: o.actor, requestId: o.requestId, action: 'objection-filed', detail: about });
+      if (o.answer) add({ ...u, at: o.answer.answeredAt, actor: o.answer.actor, requestId: o.answer.requestId, action: 'objection-answered', detail: about });
+      const d = o.decision;
+      if (d) add({ ...u, at: d.decidedAt, actor: d.actor, requestId: d.requestId, action: d.outcome === 'uphold' ? 'objection-upheld' : 'objection-dismissed', detail: `${about}${d.rosterChange ? ` (${d.rosterChange})` : ''}` });
+    }
     for (const n of [...unit.reminders, ...unit.escalations]) add(notice(n, u));
     if (unit.forfeitedAt) add({ ...system, ...u, at: unit.forfeitedAt, action: 'forfeited', detail: `cutoff ${unit.cutoff} passed` });
     if (unit.cancelledAt) add({ ...system, ...u, at: unit.cancelledAt, action: 'unit-phase-cancelled', detail: 'the campaign was cancelled' });

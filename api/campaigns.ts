@@ -20,7 +20,8 @@ import type { campaignListSchema, phaseViewSchema, unitSummarySchema, unitViewSc
 
 /** Who asks, and the request id the workflows dedupe on (from the Idempotency-Key when there is one). */
 export interface Caller {
-  principal: Principal;
+  /** A token's grant, or for a notice-link operation just the actor (api/access.ts NOTICE_ACTOR). */
+  principal: Pick<Principal, 'subject'>;
   requestId: string;
 }
 

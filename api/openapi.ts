@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACCESS } from './access';
+import { ACCESS, NOTICE_OPERATIONS } from './access';
 import { RETRY_AFTER_SECONDS } from './errors';
 import { IDEMPOTENCY_KEY_PATTERN } from './idempotency';
 import type { Route } from './routes';
@@ -45,7 +45,9 @@ const accessText = (route: Route) =>
     ? Object.entries(ACCESS[route.action])
         .map(([role, scope]) => `${role}${scope === 'any' ? '' : ` (${scope})`}`)
         .join(', ')
-    : 'public';
+    : (NOTICE_OPERATIONS as readonly string[]).includes(route.operationId)
+      ? 'anyone holding the unit’s notice link (the token in the path is the permission)'
+      : 'public';
 
 function operation(route: Route): JsonSchema {
   const secured = route.action !== undefined;

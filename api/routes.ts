@@ -1,17 +1,26 @@
-import type { PayloadCodec } from '@temporalio/common';
+import type { PayloadCodec, UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import { campaignPlanSchema } from '../domain/plan';
 import { reportCsv } from '../domain/report';
 import { cancelCampaign, reinstateUnit, signOffPhase } from '../workflows/campaign/messages';
-import { extendCutoff, recordVisit, review, strikeEntries, submit } from '../workflows/unit/messages';
+import { answerObjection, decideObjection, extendCutoff, fileObjection, recordVisit, review, standingNotice, strikeEntries, submit, type ObjectionRecord } from '../workflows/unit/messages';
 import type { Action, Scope } from './access';
 import { auditCsv } from './audit';
 import type { Caller, Campaigns } from './campaigns';
 import { codecBody, codecResultSchema, runCodec } from './codec';
-import { temporalUnavailable } from './errors';
+import { ApiError, temporalUnavailable } from './errors';
+import type { NoticeLinks } from './notices';
 import {
   campaignListSchema,
+  answerObjectionBody,
   campaignParams,
+  decideObjectionBody,
+  noticeLinkSchema,
+  noticeParams,
+  noticeSchema,
+  objectionBody,
+  objectionParams,
+  objectionSchema,
   campaignStartedSchema,
   campaignStateSchema,
   extendCutoffBody,
@@ -58,6 +67,7 @@ export interface RouteContext {
   campaigns: Campaigns;
   /** The payload codec the worker and the clients use (config/codec.ts). */
   codec: PayloadCodec;
+  notices: NoticeLinks;
   openapi: () => object;
   docsHtml: () => string;
   /** Prefix for Location headers (the configured public URL, or none for relative ones). */
@@ -78,7 +88,7 @@ interface RouteSpec<PS extends z.ZodType, QS extends z.ZodType, BS extends z.Zod
   /** Express-style path; the OpenAPI document turns `:name` into `{name}`. */
   path: string;
   summary: string;
-  tag: 'campaigns' | 'phases' | 'units' | 'operations';
+  tag: 'campaigns' | 'phases' | 'units' | 'notices' | 'operations';
   /** The access-matrix row; absent for the public operational routes. */
   action?: Action;
   params?: PS;
@@ -105,6 +115,25 @@ const READ = [...SECURED, 404, 503] as const;
 const WRITE = [400, ...SECURED, 404, 409, 413, 422, 503] as const;
 
 const unitTarget = (p: z.output<typeof unitPhaseParams>) => ({ campaignId: p.campaignId, phase: p.phase, unitId: p.unitId });
+
+/** Objections are filed against, and decided in, the unit's publicity phase. */
+const publicityOf = (p: { campaignId: string; unitId: string }) => ({ campaignId: p.campaignId, phase: 'publicity' as const, unitId: p.unitId });
+
+/** For actions no reviewer holds: the supervisor is never asked for. */
+const noReviewerScope = async () => '';
+
+/** Answers or decides one objection; a retry is answered from the objection that carries its request id. */
+const updateObjection = <Req extends { requestId: string; actor: string; objection: number }>(
+  campaigns: Campaigns,
+  caller: Caller,
+  params: z.output<typeof objectionParams>,
+  update: UpdateDefinition<ObjectionRecord, [Req]>,
+  body: Omit<Req, 'requestId' | 'actor' | 'objection'>,
+  requestIdOf: (objection: ObjectionRecord) => string | undefined,
+) =>
+  campaigns.updateUnitPhase(publicityOf(params), update, { ...body, objection: params.objection } as Omit<Req, 'requestId' | 'actor'>, caller, (state, id) =>
+    state.objections.find((o) => requestIdOf(o) === id),
+  );
 
 /** Looks up the unit's supervisor (and answers 404 for a unit phase that does not exist). */
 const supervisorOf = (campaigns: Campaigns, p: z.output<typeof unitPhaseParams>) => async () =>
@@ -402,6 +431,83 @@ export const routes: Route[] = [
       await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
       return { body: await campaigns.updateUnitPhase(unitTarget(params), recordVisit, body, caller, (state, id) => state.visits.find((v) => v.requestId === id)) };
     },
+  }),
+  route({
+    operationId: 'readNoticeLink',
+    method: 'get',
+    path: '/campaigns/:campaignId/units/:unitId/notice-link',
+    summary: 'The unit’s notice link (公示): anyone holding it reads the published roster and may file an objection.',
+    tag: 'notices',
+    action: 'readNoticeLink',
+    params: unitParams,
+    response: { status: 200, description: 'the notice token and its path', schema: noticeLinkSchema },
+    errors: SECURED,
+    handle: async ({ params, notices, authorizeUnit, location }) => {
+      await authorizeUnit(params.unitId, noReviewerScope);
+      const noticeToken = notices.token(params);
+      return { body: { noticeToken, path: location(`/notices/${noticeToken}`) } };
+    },
+  }),
+  route({
+    operationId: 'readNotice',
+    method: 'get',
+    path: '/notices/:noticeToken',
+    summary: 'The public notice (公示), with no bearer token: the unit’s approved roster as it stands (names masked, e.g. 張**; no ID numbers or addresses) and its objections by number and outcome. 404 for a forged link.',
+    tag: 'notices',
+    params: noticeParams,
+    response: { status: 200, description: 'the notice', schema: noticeSchema },
+    errors: [404, 503],
+    handle: async ({ params, notices, campaigns }) => {
+      const target = notices.open(params.noticeToken);
+      const state = await campaigns.unitPhase(target.campaignId, 'publicity', target.unitId);
+      if (!state.publishedRoster) throw new ApiError(404, 'not-found', 'this notice is not published yet');
+      const objections = state.objections.map((o) => ({ number: o.number, kind: o.kind, entry: o.entry, filedAt: o.filedAt, outcome: o.decision?.outcome }));
+      return { body: { ...target, unitName: state.unitName, status: state.status, cutoff: state.cutoff, entries: standingNotice(state), objections } };
+    },
+  }),
+  route({
+    operationId: 'fileObjection',
+    method: 'post',
+    path: '/notices/:noticeToken/objections',
+    summary: 'Anyone holding the notice link objects (公示異議), with no bearer token: a missed household, or an ineligible one (naming its entry). The unit answers, the coordinator decides; the unit cannot be approved meanwhile. 404 for a forged link.',
+    tag: 'notices',
+    params: noticeParams,
+    body: objectionBody,
+    response: { status: 201, description: 'the objection, filed', schema: objectionSchema },
+    errors: [400, 404, 409, 413, 422, 503],
+    handle: async ({ params, body, caller, notices, campaigns }) => {
+      const target = notices.open(params.noticeToken);
+      return { body: await campaigns.updateUnitPhase(publicityOf(target), fileObjection, body, caller, (state, id) => state.objections.find((o) => o.requestId === id)) };
+    },
+  }),
+  route({
+    operationId: 'answerObjection',
+    method: 'post',
+    path: '/campaigns/:campaignId/units/:unitId/objections/:objection/answer',
+    summary: 'The unit answers an objection to its published roster.',
+    tag: 'notices',
+    action: 'answerObjection',
+    params: objectionParams,
+    body: answerObjectionBody,
+    response: { status: 201, description: 'the objection, answered', schema: objectionSchema },
+    errors: WRITE,
+    handle: async ({ params, body, caller, campaigns, authorizeUnit }) => {
+      await authorizeUnit(params.unitId, noReviewerScope);
+      return { body: await updateObjection(campaigns, caller, params, answerObjection, body, (o) => o.answer?.requestId) };
+    },
+  }),
+  route({
+    operationId: 'decideObjection',
+    method: 'post',
+    path: '/campaigns/:campaignId/units/:unitId/objections/:objection/decision',
+    summary: 'The coordinator upholds or dismisses an objection, with a reason. Upholding an ineligible-household objection strikes the entry (its household and amount are released campaign-wide); upholding a missed-household one records a request to add it.',
+    tag: 'notices',
+    action: 'decideObjection',
+    params: objectionParams,
+    body: decideObjectionBody,
+    response: { status: 201, description: 'the objection, decided', schema: objectionSchema },
+    errors: WRITE,
+    handle: async ({ params, body, caller, campaigns }) => ({ body: await updateObjection(campaigns, caller, params, decideObjection, body, (o) => o.decision?.requestId) }),
   }),
   route({
     operationId: 'extendCutoff',

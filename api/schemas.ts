@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { idSchema, instantSchema, PHASE_NAMES, SUBMISSION_KINDS } from '../domain/plan';
 import type { UpwardReport } from '../domain/report';
 import type { AuditTrail } from './audit';
-import { householdSchema, MAX_ROSTER_ENTRIES } from '../domain/roster';
+import { householdSchema, MAX_ROSTER_ENTRIES, type PublishedEntry } from '../domain/roster';
 import { CAMPAIGN_PHASE_STATUSES, CAMPAIGN_STATUSES } from '../workflows/campaign/messages';
 import type { CampaignState, ReinstatementRecord } from '../workflows/campaign/messages';
 import { PHASE_STATUSES, type PhaseState } from '../workflows/phase/messages';
-import { UNIT_PHASE_STATUSES } from '../workflows/unit/messages';
-import type { ExtensionRecord, ReviewResult, StrikeRecord, SubmitResult, UnitPhaseState, VisitRecord } from '../workflows/unit/messages';
+import { OBJECTION_KINDS, OBJECTION_OUTCOMES, UNIT_PHASE_STATUSES } from '../workflows/unit/messages';
+import type { ExtensionRecord, ObjectionRecord, ReviewResult, StrikeRecord, SubmitResult, UnitPhaseState, VisitRecord } from '../workflows/unit/messages';
 
 // Request and response shapes. The routes validate with them and the OpenAPI document is generated
 // from them; the response schemas are typed against the workflows' own types so they cannot drift.
@@ -133,6 +133,58 @@ export const strikeSchema = z.object({
 
 export const visitSchema = visitBody.extend({ requestId: z.string(), actor: z.string(), recordedAt: z.string() }) satisfies z.ZodType<VisitRecord>;
 
+export const publishedEntrySchema = z.object({
+  entry: z.number(),
+  maskedName: z.string(),
+  category: z.string(),
+  amount: z.number(),
+  goods: z.string().optional(),
+  fundingSource: z.string(),
+}) satisfies z.ZodType<PublishedEntry>;
+
+const actorRequest = { requestId: z.string(), actor: z.string() };
+
+export const objectionSchema = z.object({
+  number: z.number(),
+  ...actorRequest,
+  kind: z.enum(OBJECTION_KINDS),
+  entry: z.number().optional(),
+  statement: z.string(),
+  filedAt: z.string(),
+  answer: z.object({ ...actorRequest, answer: z.string(), answeredAt: z.string() }).optional(),
+  decision: z
+    .object({ ...actorRequest, outcome: z.enum(OBJECTION_OUTCOMES), reason: z.string(), decidedAt: z.string(), rosterChange: z.enum(['entry-struck', 'addition-requested']).optional() })
+    .optional(),
+  remindedAt: z.string().optional(),
+  escalatedAt: z.string().optional(),
+}) satisfies z.ZodType<ObjectionRecord>;
+
+/** Filed through the notice link: what the objection is about, never who the objector is. */
+export const objectionBody = z.strictObject({
+  kind: z.enum(OBJECTION_KINDS),
+  entry: z.number().int().min(1).optional(),
+  statement: z.string().trim().min(1).max(2_000),
+});
+export const answerObjectionBody = z.strictObject({ answer: z.string().trim().min(1).max(2_000) });
+export const decideObjectionBody = z.strictObject({ outcome: z.enum(OBJECTION_OUTCOMES), reason: z.string().trim().min(1).max(1_000) });
+
+export const objectionParams = unitParams.extend({ objection: z.coerce.number().int().min(1) });
+export const noticeParams = z.object({ noticeToken: z.string().min(1).max(200) });
+
+/** The public notice (公示): the standing roster, names masked, and the objections by number and status only. */
+export const noticeSchema = z.object({
+  campaignId: z.string(),
+  unitId: z.string(),
+  unitName: z.string(),
+  status: z.enum(UNIT_PHASE_STATUSES),
+  cutoff: z.string(),
+  entries: z.array(publishedEntrySchema),
+  objections: z.array(z.object({ number: z.number(), kind: z.enum(OBJECTION_KINDS), entry: z.number().optional(), filedAt: z.string(), outcome: z.enum(OBJECTION_OUTCOMES).optional() })),
+});
+
+/** A unit's notice link, for it to put up. */
+export const noticeLinkSchema = z.object({ noticeToken: z.string(), path: z.string() });
+
 export const unitPhaseStateSchema = z.object({
   campaignId: z.string(),
   phase: phaseName,
@@ -175,6 +227,8 @@ export const unitPhaseStateSchema = z.object({
     .array(z.object({ entry: z.number(), category: z.string(), amount: z.number(), goods: z.string().optional(), fundingSource: z.string() }))
     .optional(),
   visits: z.array(visitSchema),
+  publishedRoster: z.array(publishedEntrySchema).optional(),
+  objections: z.array(objectionSchema),
   reminders: z.array(noticeRecord),
   escalations: z.array(noticeRecord),
   forfeitedAt: z.string().optional(),

@@ -93,6 +93,11 @@ export const phaseSchema = z.object({
    * (plan 6: 30% by 10/31, all by 11/30); units behind are reminded and escalated then.
    */
   milestones: z.array(z.object({ at: instantSchema, coverage: z.number().gt(0).max(1) })).max(10).optional(),
+  /**
+   * Publicity under roster rules: how long an objection (異議) to the published roster may wait
+   * before the unit is reminded to answer it; twice that and the coordinator is told.
+   */
+  objectionWithin: isoDurationSchema.default('P2D'),
 });
 export type PhaseSpec = z.infer<typeof phaseSchema>;
 

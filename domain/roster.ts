@@ -35,6 +35,19 @@ export interface ApprovedEntry {
   fundingSource: string;
 }
 
+/**
+ * A roster entry as the public notice (公示) shows it: the approved entry and the name masked to
+ * its first character (張** for 張三豐), as notices put up on a board do. Never an ID number or address.
+ */
+export interface PublishedEntry extends ApprovedEntry {
+  maskedName: string;
+}
+
+export const maskName = (name: string): string => {
+  const [first = '', ...rest] = [...name.trim()];
+  return first + '*'.repeat(Math.max(1, rest.length));
+};
+
 /** At 30 households a roster is some 10 KB; this cap keeps one far below Temporal's 2 MB payload limit. */
 export const MAX_ROSTER_ENTRIES = 2_000;
 

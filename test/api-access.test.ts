@@ -67,6 +67,10 @@ describe('the access matrix', () => {
       allowedStatus: 404, // the visiting phase has not started: no unit workflow for it yet
       send: (token) => api.call('POST', `${base()}/phases/visiting/units/union-1/visits`, { token, body: { entry: 1, amount: 500, visitedOn: '2027-02-09', recipientSigned: true, handler: '王幹事' } }),
     },
+    readNoticeLink: { allowedStatus: 200, send: (token) => api.call('GET', `${base()}/units/union-1/notice-link`, { token }) },
+    // The publicity phase has not started: no unit workflow to hold objections yet.
+    answerObjection: { allowedStatus: 404, send: (token) => api.call('POST', `${base()}/units/union-1/objections/1/answer`, { token, body: { answer: '經核實該戶符合條件' } }) },
+    decideObjection: { allowedStatus: 404, send: (token) => api.call('POST', `${base()}/units/union-1/objections/1/decision`, { token, body: { outcome: 'dismiss', reason: '經核實該戶符合條件' } }) },
     extendCutoff: {
       allowedStatus: 201,
       send: (token) => api.call('POST', `${unitPhase()}/cutoff-extensions`, { token, body: { cutoff: '2099-12-31T17:00:00+08:00', reason: '村委換屆,延後報送' } }),

@@ -1,6 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Person, PhaseName, PhaseSpec, RosterRules, SubmissionKind, Unit } from '../../domain/plan';
-import { RosterFailure, type ApprovedEntry, type Household, type RegistryLayout } from '../../domain/roster';
+import { RosterFailure, type ApprovedEntry, type Household, type PublishedEntry, type RegistryLayout } from '../../domain/roster';
 
 // One unit's part in one phase: its submissions, reviews, reminders, escalations and cutoff.
 
@@ -29,6 +29,12 @@ export const UnitPhaseFailure = {
   /** Visiting: the household was already paid (避免重複慰問). */
   AlreadyPaid: 'AlreadyPaid',
   OverApproved: 'OverApproved',
+  /** Publicity: the unit cannot be approved while objections to its published roster await a decision. */
+  ObjectionsOpen: 'ObjectionsOpen',
+  /** Publicity: the objection names no entry of the published roster, or the roster has not been published. */
+  InvalidObjection: 'InvalidObjection',
+  UnknownObjection: 'UnknownObjection',
+  ObjectionDecided: 'ObjectionDecided',
   ...RosterFailure,
 } as const;
 export type UnitPhaseFailureType = (typeof UnitPhaseFailure)[keyof typeof UnitPhaseFailure];
@@ -152,6 +158,57 @@ export interface VisitRecord extends VisitRequest {
   recordedAt: string;
 }
 
+/** 公示異議: a household left out, or one listed that does not qualify (which names its entry). */
+export const OBJECTION_KINDS = ['missed-household', 'ineligible-household'] as const;
+export type ObjectionKind = (typeof OBJECTION_KINDS)[number];
+export const OBJECTION_OUTCOMES = ['uphold', 'dismiss'] as const;
+export type ObjectionOutcome = (typeof OBJECTION_OUTCOMES)[number];
+
+/** Filed by anyone holding the notice link; the actor is the link ("notice"), never the objector's identity. */
+export interface FileObjectionRequest {
+  requestId: string;
+  actor: string;
+  kind: ObjectionKind;
+  /** ineligible-household: the entry on the published roster. */
+  entry?: number;
+  /** What the objector says (may name a household: kept in the encrypted workflow state, never in notifications or logs). */
+  statement: string;
+}
+
+export interface AnswerObjectionRequest {
+  requestId: string;
+  actor: string;
+  objection: number;
+  answer: string;
+}
+
+export interface DecideObjectionRequest {
+  requestId: string;
+  actor: string;
+  objection: number;
+  outcome: ObjectionOutcome;
+  reason: string;
+}
+
+export interface ObjectionRecord {
+  number: number;
+  requestId: string;
+  actor: string;
+  kind: ObjectionKind;
+  entry?: number;
+  statement: string;
+  filedAt: string;
+  answer?: { requestId: string; actor: string; answer: string; answeredAt: string };
+  /**
+   * rosterChange: an upheld ineligible-household objection strikes its entry (released in the registry);
+   * an upheld missed-household one is recorded as a request to add the household, which the unit
+   * and its supervisor are told of (adding it is not automatic: its identity is not on the notice).
+   */
+  decision?: { requestId: string; actor: string; outcome: ObjectionOutcome; reason: string; decidedAt: string; rosterChange?: 'entry-struck' | 'addition-requested' };
+  remindedAt?: string;
+  escalatedAt?: string;
+}
+
 export interface NoticeRecord {
   notificationId: string;
   kind: string;
@@ -177,6 +234,9 @@ export interface UnitPhaseState {
   /** Visiting under roster rules: the approved roster loaded when the phase opened, and the visits against it. */
   approvedRoster?: ApprovedEntry[];
   visits: VisitRecord[];
+  /** Publicity under roster rules: the roster as the public notice shows it, loaded when the phase opens. */
+  publishedRoster?: PublishedEntry[];
+  objections: ObjectionRecord[];
   reminders: NoticeRecord[];
   escalations: NoticeRecord[];
   forfeitedAt?: string;
@@ -231,12 +291,27 @@ export function currentRoster(state: UnitPhaseState): { entry: number; household
   return last.content.households.map((household, i) => ({ entry: i + 1, household })).filter(({ entry }) => !struck.has(entry));
 }
 
+/** Entries struck from the published roster by upheld objections. */
+export const entriesStruckByObjections = (state: Pick<UnitPhaseState, 'objections'>): Set<number> =>
+  new Set(state.objections.flatMap((o) => (o.decision?.rosterChange === 'entry-struck' && o.entry !== undefined ? [o.entry] : [])));
+
+/** The public notice: the published roster less the entries struck by upheld objections. */
+export const standingNotice = (state: Pick<UnitPhaseState, 'objections' | 'publishedRoster'>): PublishedEntry[] => {
+  const struck = entriesStruckByObjections(state);
+  return (state.publishedRoster ?? []).filter((e) => !struck.has(e.entry));
+};
+
+export const openObjections = (state: Pick<UnitPhaseState, 'objections'>): ObjectionRecord[] => state.objections.filter((o) => !o.decision);
+
 export type UnitPhaseOutcome = Extract<UnitPhaseStatus, 'approved' | 'forfeited' | 'cancelled'>;
 
 export const submit = defineUpdate<SubmitResult, [SubmitRequest]>('submit');
 export const review = defineUpdate<ReviewResult, [ReviewRequest]>('review');
 export const strikeEntries = defineUpdate<StrikeRecord, [StrikeRequest]>('strikeEntries');
 export const recordVisit = defineUpdate<VisitRecord, [VisitRequest]>('recordVisit');
+export const fileObjection = defineUpdate<ObjectionRecord, [FileObjectionRequest]>('fileObjection');
+export const answerObjection = defineUpdate<ObjectionRecord, [AnswerObjectionRequest]>('answerObjection');
+export const decideObjection = defineUpdate<ObjectionRecord, [DecideObjectionRequest]>('decideObjection');
 export const extendCutoff = defineUpdate<ExtensionRecord, [ExtendCutoffRequest]>('extendCutoff');
 export const getUnitPhaseState = defineQuery<UnitPhaseState>('getUnitPhaseState');
 

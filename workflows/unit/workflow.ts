@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, allHandlersFinished, condition, isCancellation, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, allHandlersFinished, condition, isCancellation, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { RegistryActivities } from '../../activities/registry';
 import type { RosterActivities } from '../../activities/rosters';
 import { isoDurationMs } from '../../domain/duration';
@@ -9,8 +9,13 @@ import type { Recipient } from '../notification/messages';
 import {
   TERMINAL_UNIT_STATUSES,
   UnitPhaseFailure,
+  answerObjection,
   currentRoster,
+  decideObjection,
   extendCutoff,
+  fileObjection,
+  openObjections,
+  standingNotice,
   getUnitPhaseState,
   recordVisit,
   review,
@@ -19,6 +24,7 @@ import {
   submit,
   type ExtensionRecord,
   type NoticeRecord,
+  type ObjectionRecord,
   type ReviewResult,
   type StrikeRecord,
   type SubmitRequest,
@@ -30,13 +36,16 @@ import {
   type VisitRecord,
 } from './messages';
 
-const { claimRoster, releaseRoster } = proxyActivities<RegistryActivities>({
+const { claimRoster, releaseRoster, releaseApprovedEntries } = proxyActivities<RegistryActivities>({
   startToCloseTimeout: '1 minute',
   // The registry may be busy near a cutoff (10 Updates in flight per workflow): keep trying.
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['RegistryClosed'] },
 });
 
-const { approvedRoster } = proxyActivities<RosterActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } });
+const { approvedRoster, publishedRoster } = proxyActivities<RosterActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } });
+
+/** Above any version a preparation workflow reaches (one per submission, rejection or strike). */
+const PUBLICITY_REGISTRY_VERSIONS = 1_000_000;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const fail = (type: string, message: string, details?: Record<string, unknown>) =>
@@ -74,6 +83,7 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
     extensions: [],
     strikes: [],
     visits: [],
+    objections: [],
     reminders: [],
     escalations: [],
   };
@@ -98,7 +108,11 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
   const { rosterRules, registry } = input;
   const checksRosters = rosterRules !== undefined && registry !== undefined && phase.submission.kind === 'applicant-roster';
   let claiming = false;
-  let registryVersion = 0;
+  // Publicity: the approved roster is published and takes objections (公示異議), aged like reviews.
+  const takesObjections = rosterRules !== undefined && registry !== undefined && phase.name === 'publicity';
+  const objectionWithinMs = takesObjections ? isoDurationMs(phase.objectionWithin) : 0;
+  // The registry ignores a unit's requests older than its latest; publicity's releases follow every preparation claim.
+  let registryVersion = takesObjections ? PUBLICITY_REGISTRY_VERSIONS : 0;
   const registryTarget = () => ({ campaignId, unitId: unit.id, unitWorkflowId: workflowInfo().workflowId, version: ++registryVersion, layout: registry! });
   // Visits are paid against the approved roster, and coverage is checked at the plan's milestones.
   const checksVisits = rosterRules !== undefined && phase.name === 'visiting';
@@ -184,6 +198,11 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
         if (request.actor !== supervisor.id) throw fail(UnitPhaseFailure.NotSupervisor, `${request.actor} does not supervise unit ${unit.id}`);
         if (state.status !== 'submitted') throw fail(UnitPhaseFailure.NothingToReview, `unit ${unit.id} has no submission awaiting review (status ${state.status})`);
         if (request.decision === 'reject' && !request.reason?.trim()) throw fail(UnitPhaseFailure.ReasonRequired, 'a rejection needs a reason');
+        // The notice period closes with the unit's approval, so no objection may be left undecided (the phase cannot close).
+        const open = openObjections(state);
+        if (request.decision === 'approve' && open.length) {
+          throw fail(UnitPhaseFailure.ObjectionsOpen, `unit ${unit.id} cannot be approved while objection${open.length === 1 ? '' : 's'} ${open.map((o) => o.number).join(', ')} await${open.length === 1 ? 's' : ''} the coordinator's decision`, { objections: open.map((o) => o.number) });
+        }
       },
     },
   );
@@ -250,6 +269,83 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
     },
   );
 
+  const objectionNamed = (number: number): ObjectionRecord => {
+    const objection = state.objections.find((o) => o.number === number);
+    if (!objection) throw fail(UnitPhaseFailure.UnknownObjection, `unit ${unit.id} has no objection ${number}`, { objection: number });
+    if (objection.decision) throw fail(UnitPhaseFailure.ObjectionDecided, `objection ${number} was already ${objection.decision.outcome === 'uphold' ? 'upheld' : 'dismissed'} on ${objection.decision.decidedAt}`, { objection: number });
+    return objection;
+  };
+
+  setHandler(
+    fileObjection,
+    (request): ObjectionRecord => {
+      const earlier = state.objections.find((o) => o.requestId === request.requestId);
+      if (earlier) return earlier;
+      const record: ObjectionRecord = { number: state.objections.length + 1, requestId: request.requestId, actor: request.actor, kind: request.kind, entry: request.entry, statement: request.statement, filedAt: iso(Date.now()) };
+      state.objections.push(record);
+      version++;
+      // The statement may name a household: the unit reads it through the API, not in the notification.
+      const about = record.entry === undefined ? 'a household missing from' : `entry ${record.entry} of`;
+      send({ kind: 'objection-filed', key: `objection-${record.number}`, recipient: recipients.unit, message: `Objection ${record.number} to ${about} ${unit.name}'s published roster: answer it within ${phase.objectionWithin}.`, data: { objection: record.number, kind: record.kind, entry: record.entry } });
+      return record;
+    },
+    {
+      validator: (request) => {
+        if (state.objections.some((o) => o.requestId === request.requestId)) return;
+        if (!takesObjections) throw fail(UnitPhaseFailure.InvalidObjection, `unit ${unit.id}'s ${phase.name} phase publishes no roster to object to`);
+        if (state.status === 'scheduled') throw fail(UnitPhaseFailure.NotOpenYet, `the notice is published when the ${phase.name} phase opens at ${phase.opensAt}`, { opensAt: phase.opensAt });
+        if (isTerminal()) throw fail(UnitPhaseFailure.Closed, `unit ${unit.id}'s notice period is over (${state.status})`);
+        if (request.kind === 'ineligible-household' && !standingNotice(state).some((e) => e.entry === request.entry)) {
+          throw fail(UnitPhaseFailure.InvalidObjection, `an ineligible-household objection names an entry of the published roster; ${request.entry ?? 'none'} is not one`, { entry: request.entry });
+        }
+        if (request.kind === 'missed-household' && request.entry !== undefined) throw fail(UnitPhaseFailure.InvalidObjection, 'a missed household is not on the roster: name no entry');
+      },
+    },
+  );
+
+  setHandler(
+    answerObjection,
+    (request): ObjectionRecord => {
+      const objection = state.objections.find((o) => o.number === request.objection)!;
+      if (objection.answer?.requestId === request.requestId) return objection;
+      objection.answer = { requestId: request.requestId, actor: request.actor, answer: request.answer, answeredAt: iso(Date.now()) };
+      version++;
+      return objection;
+    },
+    {
+      validator: (request) => {
+        if (state.objections.some((o) => o.answer?.requestId === request.requestId)) return;
+        objectionNamed(request.objection);
+      },
+    },
+  );
+
+  setHandler(
+    decideObjection,
+    (request): ObjectionRecord | Promise<ObjectionRecord> => {
+      const objection = state.objections.find((o) => o.number === request.objection)!;
+      if (objection.decision?.requestId === request.requestId) return objection;
+      const upheld = request.outcome === 'uphold';
+      const rosterChange = !upheld ? undefined : objection.kind === 'ineligible-household' ? 'entry-struck' : 'addition-requested';
+      objection.decision = { requestId: request.requestId, actor: request.actor, outcome: request.outcome, reason: request.reason, decidedAt: iso(Date.now()), rosterChange };
+      version++;
+      const text = `Objection ${objection.number} to ${unit.name}'s published roster was ${upheld ? 'upheld' : 'dismissed'}: ${request.reason}.${rosterChange === 'entry-struck' ? ` Entry ${objection.entry} is struck.` : rosterChange === 'addition-requested' ? ' Put the missed household forward for addition.' : ''}`;
+      const data = { objection: objection.number, outcome: request.outcome, rosterChange };
+      send({ kind: 'objection-decided', key: `objection-${objection.number}`, recipient: recipients.unit, message: text, data });
+      if (rosterChange) send({ kind: 'objection-decided', key: `objection-${objection.number}`, recipient: recipients.supervisor, message: text, data });
+      if (rosterChange !== 'entry-struck') return objection;
+      // The struck household and its amount go back to the campaign: another unit may list it.
+      return releaseApprovedEntries({ ...registryTarget(), entries: [objection.entry!], amounts: totalsBySource(standingNotice(state)) }).then(() => objection);
+    },
+    {
+      validator: (request) => {
+        if (state.objections.some((o) => o.decision?.requestId === request.requestId)) return;
+        objectionNamed(request.objection);
+        if (!request.reason.trim()) throw fail(UnitPhaseFailure.ReasonRequired, `deciding objection ${request.objection} needs a reason`);
+      },
+    },
+  );
+
   setHandler(
     extendCutoff,
     (request): ExtensionRecord => {
@@ -287,6 +383,7 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
         }
       }
     }
+    if (!isTerminal()) ageObjections(now);
     if (!isTerminal()) for (const milestone of milestones) if (milestone.ms > reminderCursor && milestone.ms <= now) checkCoverage(milestone);
     reminderCursor = Math.max(reminderCursor, now);
 
@@ -314,6 +411,28 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
     }
   }
 
+  /** An objection unanswered after objectionWithin reminds the unit; undecided after twice that, the coordinator is told. */
+  function ageObjections(now: number) {
+    for (const objection of openObjections(state)) {
+      const filedAt = Date.parse(objection.filedAt);
+      const data = { objection: objection.number, filedAt: objection.filedAt };
+      if (!objection.answer && !objection.remindedAt && now >= filedAt + objectionWithinMs) {
+        objection.remindedAt = iso(now);
+        send({ kind: 'objection-reminder', key: `objection-${objection.number}`, recipient: recipients.unit, message: `Objection ${objection.number} to ${unit.name}'s published roster, filed ${objection.filedAt}, has waited ${phase.objectionWithin} for an answer.`, data }, state.reminders);
+      }
+      if (!objection.escalatedAt && now >= filedAt + 2 * objectionWithinMs) {
+        objection.escalatedAt = iso(now);
+        send({ kind: 'objection-escalated', key: `objection-${objection.number}`, recipient: recipients.coordinator, message: `Objection ${objection.number} to ${unit.name}'s published roster, filed ${objection.filedAt}, is still undecided; ${unit.name} cannot be approved until it is.`, data }, state.escalations);
+      }
+    }
+  }
+
+  const objectionInstants = () =>
+    openObjections(state).flatMap((o) => {
+      const filedAt = Date.parse(o.filedAt);
+      return [...(!o.answer && !o.remindedAt ? [filedAt + objectionWithinMs] : []), ...(!o.escalatedAt ? [filedAt + 2 * objectionWithinMs] : [])];
+    });
+
   /** At a coverage milestone: a unit behind it is reminded, and its supervisor and the coordinator told. */
   function checkCoverage(milestone: { at: string; coverage: number }) {
     const households = state.approvedRoster?.length ?? 0;
@@ -339,7 +458,7 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
       if (!pending.reviewOverdueNotifiedAt) instants.push(submittedAt + reviewWithinMs);
       if (!pending.reviewEscalatedAt) instants.push(submittedAt + 2 * reviewWithinMs);
     }
-    instants.push(...milestones.map((m) => m.ms));
+    instants.push(...milestones.map((m) => m.ms), ...objectionInstants());
     const future = instants.filter((at) => at > now);
     return future.length ? Math.min(...future) : undefined;
   }
@@ -356,6 +475,7 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
     if (Date.now() < opensAt) await sleep(opensAt - Date.now(), { summary: `${phase.name} opens` });
     setStatus('open');
     if (checksVisits) state.approvedRoster = await approvedRoster({ campaignId, unitId: unit.id });
+    if (takesObjections && patched('publicity-objections')) state.publishedRoster = await publishedRoster({ campaignId, unitId: unit.id });
     send({ kind: 'phase-opened', key: phase.opensAt, recipient: recipients.unit, message: `${input.campaignTitle}: the ${phase.name} phase is open. Submit your ${phase.submission.kind} (${phase.submission.description}) before ${iso(cutoff)}.`, data: { cutoff: iso(cutoff), submission: phase.submission.kind } });
 
     for (;;) {
@@ -381,6 +501,7 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
   function nextWakeSummary(wake: number): string {
     if (wake === cutoff && awaitingSubmission()) return `cutoff ${iso(cutoff)}`;
     if (milestones.some((m) => m.ms === wake)) return 'coverage milestone';
+    if (objectionInstants().includes(wake)) return 'objection ageing';
     return awaitingSubmission() ? 'next reminder' : 'review deadline';
   }
 }
