@@ -15,7 +15,8 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-export async function startWorkerProcess(env: { address: string; taskQueue: string }, startTimeoutMs = 90_000): Promise<WorkerProcess> {
+/** `workflowBundle`: a prebuilt bundle (worker/bundle-workflows.ts), so a restart skips webpack. */
+export async function startWorkerProcess(env: { address: string; taskQueue: string; workflowBundle?: string }, startTimeoutMs = 90_000): Promise<WorkerProcess> {
   // `node --import tsx`, not the tsx CLI: the CLI runs the worker in a grandchild that a SIGKILL would orphan.
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
     cwd: ROOT,
@@ -26,6 +27,7 @@ export async function startWorkerProcess(env: { address: string; taskQueue: stri
       TEMPORAL_TASK_QUEUE: env.taskQueue,
       WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET,
       PAYLOAD_KEYS: TEST_PAYLOAD_KEYS_ENV,
+      ...(env.workflowBundle ? { WORKER_WORKFLOW_BUNDLE: env.workflowBundle } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
