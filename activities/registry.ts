@@ -12,7 +12,7 @@ import {
   type BudgetLedgerState,
   type HouseholdShardState,
 } from '../workflows/registry/messages';
-import { approvedHouseholds } from './rosters';
+import { noticedHouseholds } from './rosters';
 
 // The unit workflows' way into the campaign-wide registry. ID numbers arrive here and leave only
 // as keyed hashes (HMAC with a key the workflows never see); a refusal names entries and units.
@@ -44,6 +44,12 @@ export interface ClaimRosterInput extends RegistryTarget {
   /** The roster's ID numbers, in entry order (entry = index + 1). */
   idNumbers: string[];
   amounts: Record<string, number>;
+  /** What the unit held before this claim, restored if it is refused (nothing for a whole roster). */
+  heldBefore?: Record<string, number>;
+  /** A household this unit already lists is refused too: an addition to a standing roster must be new to it. */
+  exclusive?: boolean;
+  /** The entry number of the first ID number (1 for a whole roster), so a refusal names the right entries. */
+  firstEntry?: number;
 }
 
 export interface ReleaseInput extends RegistryTarget {
@@ -122,17 +128,17 @@ export function createRegistryActivities({ client, taskQueue, householdKey }: Re
       const shards = [...byShard(input, input.idNumbers)];
       const results = await Promise.all(
         shards.map(async ([shard, entries]) => {
-          const req = { ...request(input, `claim-${shard}`), hashes: entries.map((e) => e.hash) };
+          const req = { ...request(input, `claim-${shard}`), hashes: entries.map((e) => e.hash), exclusive: input.exclusive };
           const result = await update(householdShardWorkflowId(input.campaignId, shard), 'householdShardWorkflow', shardState(input, shard), claimHouseholds, req, req.requestId);
           return { shard, entries, conflicts: result.conflicts };
         }),
       );
       const duplicates = results
-        .flatMap(({ entries, conflicts }) => conflicts.map((c) => ({ entry: entries.find((e) => e.hash === c.hash)!.entry, listedBy: c.unitId })))
+        .flatMap(({ entries, conflicts }) => conflicts.map((c) => ({ entry: entries.find((e) => e.hash === c.hash)!.entry + (input.firstEntry ?? 1) - 1, listedBy: c.unitId })))
         .sort((a, b) => a.entry - b.entry);
       if (!duplicates.length) return { ok: true };
       await Promise.all([
-        reserve(input, {}, 'budget-undo'),
+        reserve(input, input.heldBefore ?? {}, 'budget-undo'),
         ...results.filter((r) => !r.conflicts.length).map((r) => release(input, r.shard, r.entries.map((e) => e.hash))),
       ]);
       const lines = duplicates.map((d) => `entry ${d.entry}: this household is already listed by unit ${d.listedBy}`);
@@ -145,12 +151,12 @@ export function createRegistryActivities({ client, taskQueue, householdKey }: Re
     },
 
     /**
-     * Publicity: gives up entries of the approved preparation roster struck by upheld objections.
-     * The ID numbers are read here from the preparation workflow, so they never enter the publicity one.
+     * Publicity: gives up entries struck by upheld objections, approved or added in publicity.
+     * The approved ID numbers are read here from the preparation workflow, so they never enter the publicity one.
      */
     async releaseApprovedEntries(input: RegistryTarget & { entries: number[]; amounts: Record<string, number> }): Promise<void> {
       const struck = new Set(input.entries);
-      const households = (await approvedHouseholds(client, input.campaignId, input.unitId)).filter((r) => struck.has(r.entry));
+      const households = (await noticedHouseholds(client, input.campaignId, input.unitId)).households.filter((r) => struck.has(r.entry));
       await releaseIds(input, households.map((r) => r.household.idNumber), input.amounts);
     },
   };

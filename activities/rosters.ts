@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { maskName, type ApprovedEntry, type Household, type PublishedEntry } from '../domain/roster';
-import { currentRoster, entriesStruckByObjections, getUnitPhaseState, unitPhaseWorkflowId, type UnitPhaseState } from '../workflows/unit/messages';
+import { approvedEntry, publishedEntry, type ApprovedEntry, type Household, type PublishedEntry } from '../domain/roster';
+import { addedHouseholds, currentRoster, entriesStruckByObjections, getUnitPhaseState, unitPhaseWorkflowId, type UnitPhaseState } from '../workflows/unit/messages';
 import type { PhaseName } from '../domain/plan';
 
 // Hands a unit's approved applicant roster to its later phases: read from the preparation
@@ -22,20 +22,27 @@ export async function approvedHouseholds(client: Client, campaignId: string, uni
   return state?.status === 'approved' ? currentRoster(state) : [];
 }
 
-const approvedEntry = ({ entry, household: { category, amount, goods, fundingSource } }: { entry: number; household: Household }): ApprovedEntry => ({ entry, category, amount, goods, fundingSource });
+/**
+ * The approved roster and the households the unit added on upheld objections during publicity
+ * (before any entry struck by one), with the publicity state when the unit has that phase.
+ */
+export async function noticedHouseholds(client: Client, campaignId: string, unitId: string) {
+  const [approved, publicity] = await Promise.all([approvedHouseholds(client, campaignId, unitId), unitPhaseStateIfAny(client, campaignId, 'publicity', unitId)]);
+  return { publicity, households: [...approved, ...(publicity ? addedHouseholds(publicity) : [])] };
+}
 
 export function createRosterActivities({ client }: { client: Client }) {
   return {
-    /** For visiting: the approved roster less the entries struck by upheld publicity objections. */
+    /** For visiting: the approved roster with the households added in publicity, less the entries struck by upheld objections. */
     async approvedRoster({ campaignId, unitId }: { campaignId: string; unitId: string }): Promise<ApprovedEntry[]> {
-      const publicity = await unitPhaseStateIfAny(client, campaignId, 'publicity', unitId);
+      const { publicity, households } = await noticedHouseholds(client, campaignId, unitId);
       const struck = publicity ? entriesStruckByObjections(publicity) : new Set<number>();
-      return (await approvedHouseholds(client, campaignId, unitId)).filter((r) => !struck.has(r.entry)).map(approvedEntry);
+      return households.filter((r) => !struck.has(r.entry)).map(approvedEntry);
     },
 
     /** For the publicity notice (公示): what a notice board shows, the name masked. */
     async publishedRoster({ campaignId, unitId }: { campaignId: string; unitId: string }): Promise<PublishedEntry[]> {
-      return (await approvedHouseholds(client, campaignId, unitId)).map((r) => ({ ...approvedEntry(r), maskedName: maskName(r.household.name) }));
+      return (await approvedHouseholds(client, campaignId, unitId)).map(publishedEntry);
     },
   };
 }

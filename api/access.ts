@@ -20,6 +20,7 @@ export const ACTIONS = [
   'readNoticeLink',
   'answerObjection',
   'decideObjection',
+  'addHousehold',
   'extendCutoff',
   'reinstateUnit',
   'signOffPhase',
@@ -52,6 +53,8 @@ export const ACCESS: Record<Action, Partial<Record<Role, Scope>>> = {
   readNoticeLink: { coordinator: 'any', unit: 'own-unit' },
   answerObjection: { unit: 'own-unit' },
   decideObjection: { coordinator: 'any' },
+  // The household's identity is not on the notice: only the unit that knows it adds it.
+  addHousehold: { unit: 'own-unit' },
   extendCutoff: { coordinator: 'any' },
   reinstateUnit: { coordinator: 'any' },
   signOffPhase: { coordinator: 'any' },

@@ -81,6 +81,8 @@ export function compileAudit(campaign: CampaignState, start: CampaignStart, unit
       if (o.answer) add({ ...u, at: o.answer.answeredAt, actor: o.answer.actor, requestId: o.answer.requestId, action: 'objection-answered', detail: about });
       const d = o.decision;
       if (d) add({ ...u, at: d.decidedAt, actor: d.actor, requestId: d.requestId, action: d.outcome === 'uphold' ? 'objection-upheld' : 'objection-dismissed', detail: `${about}${d.rosterChange ? ` (${d.rosterChange})` : ''}` });
+      const a = o.addition;
+      if (a) add({ ...u, at: a.addedAt, actor: a.actor, requestId: a.requestId, action: 'household-added', detail: `${about}: entry ${a.entry}` });
     }
     for (const n of [...unit.reminders, ...unit.escalations]) add(notice(n, u));
     if (unit.forfeitedAt) add({ ...system, ...u, at: unit.forfeitedAt, action: 'forfeited', detail: `cutoff ${unit.cutoff} passed` });

@@ -80,6 +80,7 @@ const FAILURE_STATUS: Record<FailureType, number> = {
   InvalidObjection: 422,
   UnknownObjection: 404,
   ObjectionDecided: 409,
+  AdditionNotRequested: 409,
   NotAwaitingSignOff: 409,
   CampaignClosed: 409,
   UnitNotForfeited: 409,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { campaignPlanSchema } from '../domain/plan';
 import { reportCsv } from '../domain/report';
 import { cancelCampaign, reinstateUnit, signOffPhase } from '../workflows/campaign/messages';
-import { answerObjection, decideObjection, extendCutoff, fileObjection, recordVisit, review, standingNotice, strikeEntries, submit, type ObjectionRecord } from '../workflows/unit/messages';
+import { addHousehold, answerObjection, decideObjection, extendCutoff, fileObjection, recordVisit, review, standingNotice, strikeEntries, submit, type ObjectionRecord } from '../workflows/unit/messages';
 import type { Action, Scope } from './access';
 import { auditCsv } from './audit';
 import type { Caller, Campaigns } from './campaigns';
@@ -12,6 +12,7 @@ import { ApiError, temporalUnavailable } from './errors';
 import type { NoticeLinks } from './notices';
 import {
   campaignListSchema,
+  addHouseholdBody,
   answerObjectionBody,
   campaignParams,
   decideObjectionBody,
@@ -134,6 +135,16 @@ const updateObjection = <Req extends { requestId: string; actor: string; objecti
   campaigns.updateUnitPhase(publicityOf(params), update, { ...body, objection: params.objection } as Omit<Req, 'requestId' | 'actor'>, caller, (state, id) =>
     state.objections.find((o) => requestIdOf(o) === id),
   );
+
+/** The unit acts on one of its own objections: no reviewer holds such an action, so none is looked up. */
+const unitObjectionUpdate = async <Req extends { requestId: string; actor: string; objection: number }>(
+  { params, body, caller, campaigns, authorizeUnit }: Pick<RouteContext, 'campaigns' | 'authorizeUnit'> & { params: z.output<typeof objectionParams>; body: Omit<Req, 'requestId' | 'actor' | 'objection'>; caller: Caller },
+  update: UpdateDefinition<ObjectionRecord, [Req]>,
+  requestIdOf: (objection: ObjectionRecord) => string | undefined,
+) => {
+  await authorizeUnit(params.unitId, noReviewerScope);
+  return { body: await updateObjection(campaigns, caller, params, update, body, requestIdOf) };
+};
 
 /** Looks up the unit's supervisor (and answers 404 for a unit phase that does not exist). */
 const supervisorOf = (campaigns: Campaigns, p: z.output<typeof unitPhaseParams>) => async () =>
@@ -491,10 +502,7 @@ export const routes: Route[] = [
     body: answerObjectionBody,
     response: { status: 201, description: 'the objection, answered', schema: objectionSchema },
     errors: WRITE,
-    handle: async ({ params, body, caller, campaigns, authorizeUnit }) => {
-      await authorizeUnit(params.unitId, noReviewerScope);
-      return { body: await updateObjection(campaigns, caller, params, answerObjection, body, (o) => o.answer?.requestId) };
-    },
+    handle: (ctx) => unitObjectionUpdate(ctx, answerObjection, (o) => o.answer?.requestId),
   }),
   route({
     operationId: 'decideObjection',
@@ -508,6 +516,19 @@ export const routes: Route[] = [
     response: { status: 201, description: 'the objection, decided', schema: objectionSchema },
     errors: WRITE,
     handle: async ({ params, body, caller, campaigns }) => ({ body: await updateObjection(campaigns, caller, params, decideObjection, body, (o) => o.decision?.requestId) }),
+  }),
+  route({
+    operationId: 'addHousehold',
+    method: 'post',
+    path: '/campaigns/:campaignId/units/:unitId/objections/:objection/addition',
+    summary: 'The unit adds the household an upheld missed-household objection asked for, checked like a roster entry (quota, standard, funding source) and claimed campaign-wide; it joins the notice (name masked) and the roster the visiting phase pays against.',
+    tag: 'notices',
+    action: 'addHousehold',
+    params: objectionParams,
+    body: addHouseholdBody,
+    response: { status: 201, description: 'the objection, its household added', schema: objectionSchema },
+    errors: WRITE,
+    handle: (ctx) => unitObjectionUpdate(ctx, addHousehold, (o) => o.addition?.requestId),
   }),
   route({
     operationId: 'extendCutoff',

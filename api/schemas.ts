@@ -155,6 +155,7 @@ export const objectionSchema = z.object({
   decision: z
     .object({ ...actorRequest, outcome: z.enum(OBJECTION_OUTCOMES), reason: z.string(), decidedAt: z.string(), rosterChange: z.enum(['entry-struck', 'addition-requested']).optional() })
     .optional(),
+  addition: z.object({ ...actorRequest, addedAt: z.string(), entry: z.number(), household: householdSchema }).optional(),
   remindedAt: z.string().optional(),
   escalatedAt: z.string().optional(),
 }) satisfies z.ZodType<ObjectionRecord>;
@@ -167,6 +168,8 @@ export const objectionBody = z.strictObject({
 });
 export const answerObjectionBody = z.strictObject({ answer: z.string().trim().min(1).max(2_000) });
 export const decideObjectionBody = z.strictObject({ outcome: z.enum(OBJECTION_OUTCOMES), reason: z.string().trim().min(1).max(1_000) });
+/** The household an upheld missed-household objection asked for, as a roster lists one. */
+export const addHouseholdBody = z.strictObject({ household: householdSchema });
 
 export const objectionParams = unitParams.extend({ objection: z.coerce.number().int().min(1) });
 export const noticeParams = z.object({ noticeToken: z.string().min(1).max(200) });

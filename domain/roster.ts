@@ -48,6 +48,10 @@ export const maskName = (name: string): string => {
   return first + '*'.repeat(Math.max(1, rest.length));
 };
 
+export const approvedEntry = ({ entry, household: { category, amount, goods, fundingSource } }: { entry: number; household: Household }): ApprovedEntry => ({ entry, category, amount, goods, fundingSource });
+
+export const publishedEntry = (r: { entry: number; household: Household }): PublishedEntry => ({ ...approvedEntry(r), maskedName: maskName(r.household.name) });
+
 /** At 30 households a roster is some 10 KB; this cap keeps one far below Temporal's 2 MB payload limit. */
 export const MAX_ROSTER_ENTRIES = 2_000;
 

@@ -5,7 +5,7 @@ import { routes } from '../api/routes';
 import type { Role } from '../config';
 import type { CampaignPlan } from '../domain/plan';
 import { apiConfig, eventually, startApi, startApiStack, TOKENS, type ApiStack, type ApiResponse, type RunningApi } from './harness/api';
-import { unionWinterPlan } from './harness/plans';
+import { household, unionWinterPlan } from './harness/plans';
 import { uniqueId } from './harness/temporal';
 import type { WebhookReceiver } from './harness/webhook-receiver';
 
@@ -71,6 +71,7 @@ describe('the access matrix', () => {
     // The publicity phase has not started: no unit workflow to hold objections yet.
     answerObjection: { allowedStatus: 404, send: (token) => api.call('POST', `${base()}/units/union-1/objections/1/answer`, { token, body: { answer: '經核實該戶符合條件' } }) },
     decideObjection: { allowedStatus: 404, send: (token) => api.call('POST', `${base()}/units/union-1/objections/1/decision`, { token, body: { outcome: 'dismiss', reason: '經核實該戶符合條件' } }) },
+    addHousehold: { allowedStatus: 404, send: (token) => api.call('POST', `${base()}/units/union-1/objections/1/addition`, { token, body: { household: household(1) } }) },
     extendCutoff: {
       allowedStatus: 201,
       send: (token) => api.call('POST', `${unitPhase()}/cutoff-extensions`, { token, body: { cutoff: '2099-12-31T17:00:00+08:00', reason: '村委換屆,延後報送' } }),

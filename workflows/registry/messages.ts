@@ -18,6 +18,8 @@ export interface RegistryRequest {
 export interface HouseholdsRequest extends RegistryRequest {
   /** Keyed hashes of the households' ID numbers that fall in this shard. */
   hashes: string[];
+  /** Claim: a household this unit already lists is a conflict too (an addition must be new to its roster). */
+  exclusive?: boolean;
 }
 
 export interface ClaimResult {

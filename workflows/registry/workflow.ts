@@ -37,7 +37,7 @@ export async function householdShardWorkflow(state: HouseholdShardState): Promis
     if (isStale(state.versions, request)) return { conflicts: [] };
     const conflicts = request.hashes.flatMap((hash) => {
       const holder = state.holders[hash];
-      return holder !== undefined && holder !== request.unitId ? [{ hash, unitId: holder }] : [];
+      return holder !== undefined && (holder !== request.unitId || request.exclusive) ? [{ hash, unitId: holder }] : [];
     });
     state.versions[request.unitId] = request.version;
     if (conflicts.length === 0) for (const hash of request.hashes) state.holders[hash] = request.unitId;

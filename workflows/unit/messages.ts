@@ -1,6 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Person, PhaseName, PhaseSpec, RosterRules, SubmissionKind, Unit } from '../../domain/plan';
-import { RosterFailure, type ApprovedEntry, type Household, type PublishedEntry, type RegistryLayout } from '../../domain/roster';
+import { publishedEntry, RosterFailure, type ApprovedEntry, type Household, type PublishedEntry, type RegistryLayout } from '../../domain/roster';
 
 // One unit's part in one phase: its submissions, reviews, reminders, escalations and cutoff.
 
@@ -35,6 +35,8 @@ export const UnitPhaseFailure = {
   InvalidObjection: 'InvalidObjection',
   UnknownObjection: 'UnknownObjection',
   ObjectionDecided: 'ObjectionDecided',
+  /** Publicity: a household is added only on an upheld missed-household objection, and once. */
+  AdditionNotRequested: 'AdditionNotRequested',
   ...RosterFailure,
 } as const;
 export type UnitPhaseFailureType = (typeof UnitPhaseFailure)[keyof typeof UnitPhaseFailure];
@@ -190,6 +192,14 @@ export interface DecideObjectionRequest {
   reason: string;
 }
 
+/** The unit adds the household an upheld missed-household objection asked for (personal data: never logged). */
+export interface AddHouseholdRequest {
+  requestId: string;
+  actor: string;
+  objection: number;
+  household: Household;
+}
+
 export interface ObjectionRecord {
   number: number;
   requestId: string;
@@ -202,9 +212,11 @@ export interface ObjectionRecord {
   /**
    * rosterChange: an upheld ineligible-household objection strikes its entry (released in the registry);
    * an upheld missed-household one is recorded as a request to add the household, which the unit
-   * and its supervisor are told of (adding it is not automatic: its identity is not on the notice).
+   * and its supervisor are told of (the unit adds it: its identity is not on the notice).
    */
   decision?: { requestId: string; actor: string; outcome: ObjectionOutcome; reason: string; decidedAt: string; rosterChange?: 'entry-struck' | 'addition-requested' };
+  /** The household the unit added on this objection, as an entry numbered after the published roster's. */
+  addition?: { requestId: string; actor: string; addedAt: string; entry: number; household: Household };
   remindedAt?: string;
   escalatedAt?: string;
 }
@@ -295,10 +307,14 @@ export function currentRoster(state: UnitPhaseState): { entry: number; household
 export const entriesStruckByObjections = (state: Pick<UnitPhaseState, 'objections'>): Set<number> =>
   new Set(state.objections.flatMap((o) => (o.decision?.rosterChange === 'entry-struck' && o.entry !== undefined ? [o.entry] : [])));
 
-/** The public notice: the published roster less the entries struck by upheld objections. */
+/** Households the unit added on upheld missed-household objections. */
+export const addedHouseholds = (state: Pick<UnitPhaseState, 'objections'>): { entry: number; household: Household }[] =>
+  state.objections.flatMap((o) => (o.addition ? [{ entry: o.addition.entry, household: o.addition.household }] : []));
+
+/** The public notice: the published roster and the added households, less the entries struck by upheld objections. */
 export const standingNotice = (state: Pick<UnitPhaseState, 'objections' | 'publishedRoster'>): PublishedEntry[] => {
   const struck = entriesStruckByObjections(state);
-  return (state.publishedRoster ?? []).filter((e) => !struck.has(e.entry));
+  return [...(state.publishedRoster ?? []), ...addedHouseholds(state).map(publishedEntry)].filter((e) => !struck.has(e.entry));
 };
 
 export const openObjections = (state: Pick<UnitPhaseState, 'objections'>): ObjectionRecord[] => state.objections.filter((o) => !o.decision);
@@ -312,6 +328,7 @@ export const recordVisit = defineUpdate<VisitRecord, [VisitRequest]>('recordVisi
 export const fileObjection = defineUpdate<ObjectionRecord, [FileObjectionRequest]>('fileObjection');
 export const answerObjection = defineUpdate<ObjectionRecord, [AnswerObjectionRequest]>('answerObjection');
 export const decideObjection = defineUpdate<ObjectionRecord, [DecideObjectionRequest]>('decideObjection');
+export const addHousehold = defineUpdate<ObjectionRecord, [AddHouseholdRequest]>('addHousehold');
 export const extendCutoff = defineUpdate<ExtensionRecord, [ExtendCutoffRequest]>('extendCutoff');
 export const getUnitPhaseState = defineQuery<UnitPhaseState>('getUnitPhaseState');
 

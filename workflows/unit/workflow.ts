@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, allHandlersFinished, condition, isCancellation, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { RegistryActivities } from '../../activities/registry';
+import type { ClaimRosterInput, RegistryActivities, RegistryTarget } from '../../activities/registry';
 import type { RosterActivities } from '../../activities/rosters';
 import { isoDurationMs } from '../../domain/duration';
 import { rosterProblems, totalsBySource, yuan, type Household } from '../../domain/roster';
@@ -9,6 +9,8 @@ import type { Recipient } from '../notification/messages';
 import {
   TERMINAL_UNIT_STATUSES,
   UnitPhaseFailure,
+  addHousehold,
+  addedHouseholds,
   answerObjection,
   currentRoster,
   decideObjection,
@@ -132,12 +134,11 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
     return { submissionNumber: record.number, status: state.status, submittedAt: record.submittedAt };
   };
 
-  /** Holds the roster's households and amounts in the campaign registry, then records it; a refusal records nothing. */
-  async function claimThenRecord(request: SubmitRequest): Promise<SubmitResult> {
-    const households = request.content.households!;
+  /** Holds households and amounts in the campaign registry, then records them; a refusal records nothing. */
+  async function claimThenRecord<T>(claim: Omit<ClaimRosterInput, keyof RegistryTarget>, record: () => T): Promise<T> {
     claiming = true;
     try {
-      const outcome = await claimRoster({ ...registryTarget(), idNumbers: households.map((h) => h.idNumber), amounts: totalsBySource(households) }).catch((err: unknown) => {
+      const outcome = await claimRoster({ ...registryTarget(), ...claim }).catch((err: unknown) => {
         // The registry closes with its campaign: say so, as a refusal the caller can act on.
         if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'RegistryClosed') {
           throw fail(UnitPhaseFailure.Closed, 'the campaign has ended: its registry takes no more rosters');
@@ -149,15 +150,20 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
       claiming = false;
       version++;
     }
-    return recordSubmission(request);
+    return record();
   }
+
+  const claimSubmission = (request: SubmitRequest) => {
+    const households = request.content.households!;
+    return claimThenRecord({ idNumbers: households.map((h) => h.idNumber), amounts: totalsBySource(households) }, () => recordSubmission(request));
+  };
 
   setHandler(
     submit,
     (request) => {
       const earlier = state.submissions.find((s) => s.requestId === request.requestId);
       if (earlier) return { submissionNumber: earlier.number, status: state.status, submittedAt: earlier.submittedAt };
-      return checksRosters ? claimThenRecord(request) : recordSubmission(request);
+      return checksRosters ? claimSubmission(request) : recordSubmission(request);
     },
     {
       validator: (request) => {
@@ -269,9 +275,15 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
     },
   );
 
-  const objectionNamed = (number: number): ObjectionRecord => {
+  const objectionNumbered = (number: number): ObjectionRecord => {
     const objection = state.objections.find((o) => o.number === number);
     if (!objection) throw fail(UnitPhaseFailure.UnknownObjection, `unit ${unit.id} has no objection ${number}`, { objection: number });
+    return objection;
+  };
+
+  /** An objection still awaiting the coordinator's decision. */
+  const objectionNamed = (number: number): ObjectionRecord => {
+    const objection = objectionNumbered(number);
     if (objection.decision) throw fail(UnitPhaseFailure.ObjectionDecided, `objection ${number} was already ${objection.decision.outcome === 'uphold' ? 'upheld' : 'dismissed'} on ${objection.decision.decidedAt}`, { objection: number });
     return objection;
   };
@@ -342,6 +354,54 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
         if (state.objections.some((o) => o.decision?.requestId === request.requestId)) return;
         objectionNamed(request.objection);
         if (!request.reason.trim()) throw fail(UnitPhaseFailure.ReasonRequired, `deciding objection ${request.objection} needs a reason`);
+      },
+    },
+  );
+
+  /** Added households are numbered after every entry the notice has held, so no entry number is reused. */
+  const nextEntry = () => Math.max(0, ...(state.publishedRoster ?? []).map((e) => e.entry), ...addedHouseholds(state).map((r) => r.entry)) + 1;
+
+  /**
+   * The standing roster with one more household, as rosterProblems checks a roster. The published
+   * entries carry no ID numbers (those stay in preparation): each gets a placeholder that matches no
+   * real one, and the registry's exclusive claim refuses a household the unit already lists.
+   */
+  const rosterWithAddition = (household: Household): Household[] => {
+    const added = new Map(addedHouseholds(state).map((r) => [r.entry, r.household]));
+    const standing = standingNotice(state).map(
+      (e): Household => added.get(e.entry) ?? { name: e.maskedName, idNumber: `entry ${e.entry}`, category: e.category, amount: e.amount, goods: e.goods, fundingSource: e.fundingSource, reason: 'published' },
+    );
+    return [...standing, household];
+  };
+
+  setHandler(
+    addHousehold,
+    (request): ObjectionRecord | Promise<ObjectionRecord> => {
+      const objection = state.objections.find((o) => o.number === request.objection)!;
+      if (objection.addition?.requestId === request.requestId) return objection;
+      const entry = nextEntry();
+      const standing = standingNotice(state);
+      // Claimed like a roster; if refused, the unit's amounts go back to what the standing roster held.
+      const claim = { idNumbers: [request.household.idNumber], amounts: totalsBySource([...standing, request.household]), heldBefore: totalsBySource(standing), exclusive: true, firstEntry: entry };
+      return claimThenRecord(claim, () => {
+        objection.addition = { requestId: request.requestId, actor: request.actor, addedAt: iso(Date.now()), entry, household: request.household };
+        return objection;
+      });
+    },
+    {
+      validator: (request) => {
+        if (state.objections.some((o) => o.addition?.requestId === request.requestId)) return;
+        if (isTerminal()) throw fail(UnitPhaseFailure.Closed, `unit ${unit.id}'s notice period is over (${state.status})`);
+        const objection = objectionNumbered(request.objection);
+        const { decision, addition } = objection;
+        if (decision?.rosterChange !== 'addition-requested') {
+          const why = !decision ? 'awaits the coordinator\'s decision' : decision.outcome === 'dismiss' ? 'was dismissed' : 'is about a listed household';
+          throw fail(UnitPhaseFailure.AdditionNotRequested, `objection ${objection.number} ${why}: it asks for no household to be added`, { objection: objection.number });
+        }
+        if (addition) throw fail(UnitPhaseFailure.AdditionNotRequested, `objection ${objection.number}'s household was already added as entry ${addition.entry}`, { objection: objection.number, entry: addition.entry });
+        if (claiming) throw fail(UnitPhaseFailure.SubmissionInProgress, `another household of unit ${unit.id} is being checked against the campaign registry; retry in a moment`);
+        const problems = rosterProblems(rosterRules!, unit, rosterWithAddition(request.household));
+        if (problems.length) throw fail(problems[0]!.type, problems.map((p) => p.message).join('; '), { problems });
       },
     },
   );
