@@ -34,9 +34,12 @@ interface ActorRequest {
 type WhenEnded<Ret> = (requestId: string) => Promise<Ret>;
 
 const PHASE_VIEW_CONCURRENCY = 16;
+/** Campaigns whose supervisor maps the API keeps (oldest dropped first). */
+const SUPERVISOR_CACHE_CAMPAIGNS = 100;
 
 export class Campaigns {
   private readonly cursorKey: Buffer;
+  private readonly supervisorsByCampaign = new Map<string, Promise<Record<string, string>>>();
 
   constructor(
     private readonly temporal: Client,
@@ -112,8 +115,30 @@ export class Campaigns {
   }
 
   async campaign(campaignId: string): Promise<CampaignState> {
+    return this.campaignQuery(campaignId, getCampaignState);
+  }
+
+  /**
+   * The unit's supervisor, for authorizing a reviewer. A plan's supervisors never change, so one
+   * plan query per campaign serves every review after it (a review is then one round trip, not two).
+   */
+  async supervisorOf(campaignId: string, unitId: string): Promise<string> {
+    let supervisors = this.supervisorsByCampaign.get(campaignId);
+    if (!supervisors) {
+      supervisors = this.campaignQuery(campaignId, getCampaignPlan).then((plan) => Object.fromEntries(plan.units.map((u) => [u.id, u.supervisor])));
+      // Failures (a missing campaign, Temporal down) are not remembered.
+      supervisors.catch(() => this.supervisorsByCampaign.delete(campaignId));
+      this.supervisorsByCampaign.set(campaignId, supervisors);
+      if (this.supervisorsByCampaign.size > SUPERVISOR_CACHE_CAMPAIGNS) this.supervisorsByCampaign.delete(this.supervisorsByCampaign.keys().next().value!);
+    }
+    const supervisor = (await supervisors)[unitId];
+    if (!supervisor) throw new ApiError(404, 'unit-not-found', `no unit ${unitId} in campaign ${campaignId}`);
+    return supervisor;
+  }
+
+  private async campaignQuery<T>(campaignId: string, query: QueryDefinition<T>): Promise<T> {
     try {
-      return await this.temporal.workflow.getHandle(campaignWorkflowId(campaignId)).query(getCampaignState);
+      return await this.temporal.workflow.getHandle(campaignWorkflowId(campaignId)).query(query);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new ApiError(404, 'campaign-not-found', `no campaign ${campaignId}`);
       throw err;
@@ -140,7 +165,7 @@ export class Campaigns {
    */
   async report(campaignId: string): Promise<UpwardReport> {
     const campaign = await this.campaign(campaignId);
-    const plan = await this.temporal.workflow.getHandle(campaignWorkflowId(campaignId)).query(getCampaignPlan);
+    const plan = await this.campaignQuery(campaignId, getCampaignPlan);
     const visiting = campaign.phases.find((p) => p.name === 'visiting')!;
     const forfeitedIn = new Map<string, PhaseName>(campaign.excluded.map((e) => [e.unitId, e.forfeitedIn]));
     for (const unitId of visiting.forfeited) forfeitedIn.set(unitId, 'visiting');

@@ -146,9 +146,8 @@ const unitObjectionUpdate = async <Req extends { requestId: string; actor: strin
   return { body: await updateObjection(campaigns, caller, params, update, body, requestIdOf) };
 };
 
-/** Looks up the unit's supervisor (and answers 404 for a unit phase that does not exist). */
-const supervisorOf = (campaigns: Campaigns, p: z.output<typeof unitPhaseParams>) => async () =>
-  (await campaigns.unitPhase(p.campaignId, p.phase, p.unitId)).supervisor;
+/** Looks up the unit's supervisor in the campaign's plan (404 for an unknown campaign or unit). */
+const supervisorOf = (campaigns: Campaigns, p: z.output<typeof unitPhaseParams>) => () => campaigns.supervisorOf(p.campaignId, p.unitId);
 
 export const routes: Route[] = [
   route({
