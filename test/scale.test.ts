@@ -11,8 +11,11 @@ import { WebhookReceiver } from './harness/webhook-receiver';
 // the production structure and extrapolated to a 5,000-unit phase. A change that adds events per
 // unit fails here, long before a real phase would hit Temporal's limits.
 
-/** Every unit workflow's history for open → submit → approve, exactly. */
-const UNIT_EVENTS = 28;
+/**
+ * Every unit workflow's history for open → submit → approve, exactly: 28, plus the marker and the
+ * TemporalChangeVersion upsert of the 'clock-catch-up' patch (until that patch is deprecated).
+ */
+const UNIT_EVENTS = 30;
 /** What one unit adds to its group's history besides workflow tasks: child initiated, started, completed. */
 const GROUP_WORK_EVENTS_PER_UNIT = 3;
 /** Events that can wake a group per unit (its child started, its child completed), each worth a workflow task at most. */

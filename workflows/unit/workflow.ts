@@ -539,11 +539,15 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
     send({ kind: 'phase-opened', key: phase.opensAt, recipient: recipients.unit, message: `${input.campaignTitle}: the ${phase.name} phase is open. Submit your ${phase.submission.kind} (${phase.submission.description}) before ${iso(cutoff)}.`, data: { cutoff: iso(cutoff), submission: phase.submission.kind } });
 
     for (;;) {
-      actOnTheClock(Date.now());
+      const checkedAt = Date.now();
+      actOnTheClock(checkedAt);
       await flushOutbox();
       if (isTerminal()) break;
       const seen = version;
-      const wake = nextWake(Date.now());
+      // Sending takes a round trip; an instant that came due meanwhile is acted on now, not at the next wake.
+      const catchUp = patched('clock-catch-up');
+      const wake = nextWake(catchUp ? checkedAt : Date.now());
+      if (catchUp && wake !== undefined && wake <= Date.now()) continue;
       const moved = () => version !== seen;
       if (wake === undefined) await condition(moved);
       else await condition(moved, wake - Date.now(), { summary: nextWakeSummary(wake) });
