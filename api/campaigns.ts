@@ -39,7 +39,7 @@ const SUPERVISOR_CACHE_CAMPAIGNS = 100;
 
 export class Campaigns {
   private readonly cursorKey: Buffer;
-  private readonly supervisorsByCampaign = new Map<string, Promise<Record<string, string>>>();
+  private readonly supervisorsByCampaign = new Map<string, Promise<Map<string, string>>>();
 
   constructor(
     private readonly temporal: Client,
@@ -125,13 +125,14 @@ export class Campaigns {
   async supervisorOf(campaignId: string, unitId: string): Promise<string> {
     let supervisors = this.supervisorsByCampaign.get(campaignId);
     if (!supervisors) {
-      supervisors = this.campaignQuery(campaignId, getCampaignPlan).then((plan) => Object.fromEntries(plan.units.map((u) => [u.id, u.supervisor])));
+      // A Map, not an object: a unit id such as "constructor" must find nothing, not Object.prototype's.
+      supervisors = this.campaignQuery(campaignId, getCampaignPlan).then((plan) => new Map(plan.units.map((u) => [u.id, u.supervisor])));
       // Failures (a missing campaign, Temporal down) are not remembered.
       supervisors.catch(() => this.supervisorsByCampaign.delete(campaignId));
       this.supervisorsByCampaign.set(campaignId, supervisors);
       if (this.supervisorsByCampaign.size > SUPERVISOR_CACHE_CAMPAIGNS) this.supervisorsByCampaign.delete(this.supervisorsByCampaign.keys().next().value!);
     }
-    const supervisor = (await supervisors)[unitId];
+    const supervisor = (await supervisors).get(unitId);
     if (!supervisor) throw new ApiError(404, 'unit-not-found', `no unit ${unitId} in campaign ${campaignId}`);
     return supervisor;
   }

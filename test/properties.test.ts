@@ -286,7 +286,8 @@ describe('request bodies and ids through the real API', () => {
           expectCleanRefusal(response);
         }
       }),
-      runs(30),
+      // Names of Object.prototype's members always run: a lookup in a plain object would find them.
+      { ...runs(30), examples: [['constructor'], ['__proto__'], ['toString']] },
     );
   });
 });
