@@ -1,46 +1,34 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { UnitPhaseFailure, submissionRefusal } from '../workflows/unit/messages';
 import { CampaignFailure } from '../workflows/campaign/messages';
 import { phaseWorkflowId, unitGroupWorkflowId } from '../workflows/phase/messages';
 import { CampaignDriver, refusal } from './harness/campaign-driver';
 import { at, seasonYear, unionWinterPlan } from './harness/plans';
-
-const year = seasonYear();
-import { createTestWorker, createTimeSkippingEnv, uniqueId, WEBHOOK_SECRET } from './harness/temporal';
-import { WebhookReceiver } from './harness/webhook-receiver';
+import { createTestWorker, uniqueId } from './harness/temporal';
+import { timeSkippingPerTest } from './harness/per-test';
 import { recordHistories } from './harness/histories';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+const year = seasonYear();
 
-// A server per test: its clock is the test's own, and no work a test leaves behind holds up the next.
-let env: TestWorkflowEnvironment;
-let receiver: WebhookReceiver;
-beforeEach(async () => {
-  env = await createTimeSkippingEnv();
-  receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
-});
-afterEach(async () => {
-  await env?.teardown();
-  await receiver?.stop();
-});
+const t = timeSkippingPerTest();
 
 const to = (role: string, id: string) => `${role}:${id}`;
-const dueAts = (kind: string, unitId: string) => receiver.notifications({ kind: kind as never, unitId }).map((n) => n.data?.dueAt);
+const dueAts = (kind: string, unitId: string) => t.receiver.notifications({ kind: kind as never, unitId }).map((n) => n.data?.dueAt);
 
 describe('a campaign through its four phases under time skipping', () => {
   test('given the union plan, when units submit, are rejected, extended, forfeited, reinstated and reviewed late, then every path should end as the plan says', async () => {
-    const plan = unionWinterPlan({ id: uniqueId('union'), webhook: (p) => receiver.url(p), year, units: 3 });
+    const plan = unionWinterPlan({ id: uniqueId('union'), webhook: (p) => t.receiver.url(p), year, units: 3 });
     const [u1, u2, u3] = plan.units.map((u) => u.id) as [string, string, string];
     // No sticky cache: every task replays the history so far, and swapping workers hands over at once.
     const noCache = { maxCachedWorkflows: 0 };
-    let { worker, taskQueue } = await createTestWorker(env, undefined, noCache);
+    let { worker, taskQueue } = await createTestWorker(t.env, undefined, noCache);
     const runUntil = <T>(w: Worker, fn: () => Promise<T>) => w.runUntil(fn);
 
     const campaign = await runUntil(worker, async () => {
-      const c = await CampaignDriver.start(env, taskQueue, plan);
+      const c = await CampaignDriver.start(t.env, taskQueue, plan);
       const prep = c.phase('preparation');
 
       // Before opening: the unit exists but refuses submissions.
@@ -48,14 +36,14 @@ describe('a campaign through its four phases under time skipping', () => {
       expect((await refusal(c.submit('preparation', u1))).type).toBe(UnitPhaseFailure.NotOpenYet);
 
       await c.until(Date.parse(prep.opensAt) + HOUR);
-      await receiver.waitFor(() => receiver.notifications({ kind: 'phase-opened' }).length === 3);
+      await t.receiver.waitFor(() => t.receiver.notifications({ kind: 'phase-opened' }).length === 3);
 
       // u1: rejected with a reason, resubmits, approved. The same request sent twice is applied once.
       const first = await c.submit('preparation', u1, 'req-u1-1');
       expect(await c.submit('preparation', u1, 'req-u1-1')).toEqual(first);
       await c.review('preparation', u1, 'reject', '名冊缺少經辦人簽字');
-      await receiver.waitFor(() => receiver.notifications({ kind: 'submission-rejected', unitId: u1 }).length === 1);
-      expect(receiver.notifications({ kind: 'submission-rejected', unitId: u1 })[0]!.message).toContain('名冊缺少經辦人簽字');
+      await t.receiver.waitFor(() => t.receiver.notifications({ kind: 'submission-rejected', unitId: u1 }).length === 1);
+      expect(t.receiver.notifications({ kind: 'submission-rejected', unitId: u1 })[0]!.message).toContain('名冊缺少經辦人簽字');
       const second = await c.submit('preparation', u1);
       expect(second.submissionNumber).toBe(2);
       await c.approve('preparation', u1);
@@ -63,7 +51,7 @@ describe('a campaign through its four phases under time skipping', () => {
     });
 
     // The worker stops in the middle of the phase; a new one picks up where it left off.
-    ({ worker, taskQueue } = await createTestWorker(env, taskQueue, noCache));
+    ({ worker, taskQueue } = await createTestWorker(t.env, taskQueue, noCache));
     await runUntil(worker, async () => {
       const c = campaign;
       const prep = c.phase('preparation');
@@ -79,13 +67,13 @@ describe('a campaign through its four phases under time skipping', () => {
       await expect(c.submit('preparation', u3)).rejects.toBeInstanceOf(WorkflowNotFoundError);
       const forfeited = await c.unitState('preparation', u3);
       expect(forfeited.submissions).toEqual([]);
-      expect(submissionRefusal(forfeited, await env.currentTimeMs(), 'applicant-roster')).toEqual({
+      expect(submissionRefusal(forfeited, await t.env.currentTimeMs(), 'applicant-roster')).toEqual({
         type: UnitPhaseFailure.CutoffPassed,
         message: expect.stringContaining(new Date(prep.cutoff).toISOString()),
         details: { cutoff: new Date(prep.cutoff).toISOString(), forfeited: true },
       });
-      await receiver.waitFor(() => receiver.notifications({ kind: 'unit-forfeited', unitId: u3 }).length === 3);
-      expect(receiver.notifications({ kind: 'unit-forfeited', unitId: u3 }).map((n) => `${n.recipient.role}:${n.recipient.id}`).sort()).toEqual(
+      await t.receiver.waitFor(() => t.receiver.notifications({ kind: 'unit-forfeited', unitId: u3 }).length === 3);
+      expect(t.receiver.notifications({ kind: 'unit-forfeited', unitId: u3 }).map((n) => `${n.recipient.role}:${n.recipient.id}`).sort()).toEqual(
         [to('coordinator', 'union-office'), to('reviewer', 'rights-dept'), to('unit', u3)].sort(),
       );
       expect((await c.unitState('preparation', u3)).escalations).toHaveLength(2);
@@ -104,8 +92,8 @@ describe('a campaign through its four phases under time skipping', () => {
       const awaiting = await c.waitForState((s) => s.status === 'awaiting-sign-off');
       expect(awaiting.phases[0]).toMatchObject({ approved: expect.arrayContaining([u1, u2]), forfeited: [u3] });
       expect((await refusal(c.signOff('publicity'))).type).toBe(CampaignFailure.NotAwaitingSignOff);
-      await c.until((await env.currentTimeMs()) + DAY + HOUR);
-      await receiver.waitFor(() => receiver.notifications({ kind: 'sign-off-reminder' }).length >= 1);
+      await c.until((await t.env.currentTimeMs()) + DAY + HOUR);
+      await t.receiver.waitFor(() => t.receiver.notifications({ kind: 'sign-off-reminder' }).length >= 1);
       // The coordinator reinstates u3 (with a reason, recorded), then signs off.
       expect((await refusal(c.reinstate(u1, '誤報'))).type).toBe(CampaignFailure.NotForfeited);
       const reinstated = await c.reinstate(u3, '村級換屆, 經紀檢辦核實後恢復');
@@ -114,7 +102,7 @@ describe('a campaign through its four phases under time skipping', () => {
       await c.waitForState((s) => s.currentPhase === 'publicity');
     });
 
-    ({ worker, taskQueue } = await createTestWorker(env, taskQueue, noCache));
+    ({ worker, taskQueue } = await createTestWorker(t.env, taskQueue, noCache));
     await runUntil(worker, async () => {
       const c = campaign;
       // Publicity advances by itself once every unit is approved; u3 takes part again.
@@ -159,7 +147,7 @@ describe('a campaign through its four phases under time skipping', () => {
         ['summary', 'completed', []],
       ]);
       expect(result.reinstatements).toHaveLength(1);
-      await recordHistories(env.client, 'lifecycle', [
+      await recordHistories(t.env.client, 'lifecycle', [
         c.campaign.workflowId,
         phaseWorkflowId(plan.id, 'preparation'),
         unitGroupWorkflowId(plan.id, 'preparation', 0),
@@ -168,17 +156,17 @@ describe('a campaign through its four phases under time skipping', () => {
       ]);
     });
 
-    // Every notification was signed, and each id reached its receiver once per delivery attempt.
-    expect(receiver.received.every((r) => r.signatureValid && r.idHeader === r.notification.id)).toBe(true);
+    // Every notification was signed, and each id reached its t.receiver once per delivery attempt.
+    expect(t.receiver.received.every((r) => r.signatureValid && r.idHeader === r.notification.id)).toBe(true);
   });
 
   test('given a unit that forfeits preparation and is not reinstated, when the next phase starts, it should take no part', async () => {
-    const plan = unionWinterPlan({ id: uniqueId('union'), webhook: (p) => receiver.url(p), year, units: 2 });
+    const plan = unionWinterPlan({ id: uniqueId('union'), webhook: (p) => t.receiver.url(p), year, units: 2 });
     plan.phases[0]!.advance = 'automatic';
     const [u1, u2] = plan.units.map((u) => u.id) as [string, string];
-    const { worker, taskQueue } = await createTestWorker(env);
+    const { worker, taskQueue } = await createTestWorker(t.env);
     await worker.runUntil(async () => {
-      const c = await CampaignDriver.start(env, taskQueue, plan);
+      const c = await CampaignDriver.start(t.env, taskQueue, plan);
       await c.until(Date.parse(c.phase('preparation').opensAt) + HOUR);
       await c.submit('preparation', u1);
       await c.approve('preparation', u1);
@@ -191,10 +179,10 @@ describe('a campaign through its four phases under time skipping', () => {
   });
 
   test('given a running campaign, when the coordinator cancels it with a reason, then the campaign and its open units should end cancelled', async () => {
-    const plan = unionWinterPlan({ id: uniqueId('union'), webhook: (p) => receiver.url(p), year, units: 2 });
-    const { worker, taskQueue } = await createTestWorker(env);
+    const plan = unionWinterPlan({ id: uniqueId('union'), webhook: (p) => t.receiver.url(p), year, units: 2 });
+    const { worker, taskQueue } = await createTestWorker(t.env);
     await worker.runUntil(async () => {
-      const c = await CampaignDriver.start(env, taskQueue, plan);
+      const c = await CampaignDriver.start(t.env, taskQueue, plan);
       await c.until(Date.parse(c.phase('preparation').opensAt) + HOUR);
       await c.submit('preparation', plan.units[0]!.id);
       await c.cancel('上級通知活動延期');
@@ -204,8 +192,8 @@ describe('a campaign through its four phases under time skipping', () => {
       expect(result.phases[0]!.status).toBe('cancelled');
       expect((await c.unitState('preparation', plan.units[1]!.id)).status).toBe('cancelled');
       await expect(c.cancel('again')).rejects.toBeInstanceOf(WorkflowNotFoundError);
-      await receiver.waitFor(() => receiver.notifications({ kind: 'campaign-cancelled' }).some((n) => n.campaignId === plan.id));
-      await recordHistories(env.client, 'cancelled', [c.campaign.workflowId, c.unit('preparation', plan.units[1]!.id).workflowId]);
+      await t.receiver.waitFor(() => t.receiver.notifications({ kind: 'campaign-cancelled' }).some((n) => n.campaignId === plan.id));
+      await recordHistories(t.env.client, 'cancelled', [c.campaign.workflowId, c.unit('preparation', plan.units[1]!.id).workflowId]);
     });
   });
 });

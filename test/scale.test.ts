@@ -1,11 +1,10 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { EVENTS_PER_WORKFLOW_TASK, LIMITS, phaseFigures, type PhaseFigures } from '../bench/histories';
 import { scalePlan } from '../bench/plan';
 import { UNITS_PER_GROUP } from '../workflows/phase/messages';
 import { CampaignDriver } from './harness/campaign-driver';
-import { createTestWorker, createTimeSkippingEnv, uniqueId, WEBHOOK_SECRET } from './harness/temporal';
-import { WebhookReceiver } from './harness/webhook-receiver';
+import { createTestWorker, uniqueId } from './harness/temporal';
+import { timeSkippingPerTest } from './harness/per-test';
 
 // Proof of scale: the history each workflow of a phase writes, measured on two small campaigns of
 // the production structure and extrapolated to a 5,000-unit phase. A change that adds events per
@@ -23,16 +22,7 @@ const GROUP_WAKES_PER_UNIT = 2;
 const TARGET_UNITS = 5_000;
 const SIZES = [6, 12] as const;
 
-let env: TestWorkflowEnvironment;
-let receiver: WebhookReceiver;
-beforeEach(async () => {
-  env = await createTimeSkippingEnv();
-  receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
-});
-afterEach(async () => {
-  await env?.teardown();
-  await receiver?.stop();
-});
+const t = timeSkippingPerTest();
 
 /** Waits until the unit has gone idle on its next timer, so each update lands in a workflow task of its own. */
 async function idle(driver: CampaignDriver, unitId: string) {
@@ -46,21 +36,21 @@ async function idle(driver: CampaignDriver, unitId: string) {
 }
 
 async function runPreparation(taskQueue: string, units: number): Promise<PhaseFigures> {
-  const plan = scalePlan({ id: uniqueId(`scale-${units}`), units, webhook: (p) => receiver.url(p), now: await env.currentTimeMs() });
-  const driver = await CampaignDriver.start(env, taskQueue, plan);
-  await receiver.waitFor(() => receiver.notifications({ kind: 'phase-opened' }).filter((n) => n.campaignId === plan.id).length === units);
+  const plan = scalePlan({ id: uniqueId(`scale-${units}`), units, webhook: (p) => t.receiver.url(p), now: await t.env.currentTimeMs() });
+  const driver = await CampaignDriver.start(t.env, taskQueue, plan);
+  await t.receiver.waitFor(() => t.receiver.notifications({ kind: 'phase-opened' }).filter((n) => n.campaignId === plan.id).length === units);
   for (const { id } of plan.units) {
     await idle(driver, id);
     await driver.submit('preparation', id);
     await driver.approve('preparation', id);
   }
   await driver.waitForState((s) => s.phases[0]!.status === 'awaiting-sign-off');
-  return phaseFigures(env.client, plan, 'preparation');
+  return phaseFigures(t.env.client, plan, 'preparation');
 }
 
 describe('proof of scale: history per unit, extrapolated to a 5,000-unit phase', () => {
   test('given campaigns of 6 and 12 units, when every unit submits and is approved, then each history should grow per unit as designed and a 5,000-unit phase should stay far inside Temporal limits', async () => {
-    const { worker, taskQueue } = await createTestWorker(env);
+    const { worker, taskQueue } = await createTestWorker(t.env);
     const [small, large] = await worker.runUntil(() => Promise.all(SIZES.map((units) => runPreparation(taskQueue, units))));
     const extraUnits = SIZES[1] - SIZES[0];
     const perUnit = (of: (f: PhaseFigures) => number) => (of(large!) - of(small!)) / extraUnits;
