@@ -1,30 +1,13 @@
-import { z } from 'zod';
-import { idSchema, moneySchema, type CampaignPlan, type RosterRules, type Unit } from './plan';
+import type { Household } from './household';
+import type { CampaignPlan, RosterRules, Unit } from './plan';
 
 // Applicant rosters (申報名冊): the households a unit puts forward, and the checks one roster can
 // be held to on its own (quota, category standards, funding sources). The campaign-wide checks
 // (budgets, one listing per household) need every unit's roster: see workflows/registry.
-// Node-free on purpose: the unit workflow's validator runs these.
+// Node-free and zod-free on purpose: the unit workflow's validator runs these, and zod's schemas
+// would be built again in every workflow's context (the household schema is in ./household).
 
-const text = (max: number) => z.string().trim().min(1).max(max);
-
-/** Name, ID number, address and illness are personal data: never in logs, search attributes or messages. */
-export const householdSchema = z.strictObject({
-  name: text(100),
-  idNumber: z
-    .string()
-    .regex(/^\d{17}[\dXx]$/, 'an 18-character resident ID number (17 digits, then a digit or X)')
-    .transform((id) => id.toUpperCase()),
-  address: text(300).optional(),
-  illness: text(300).optional(),
-  category: idSchema,
-  /** Proposed cash, whole yuan. */
-  amount: moneySchema,
-  goods: text(300).optional(),
-  fundingSource: idSchema,
-  reason: text(1_000),
-});
-export type Household = z.output<typeof householdSchema>;
+export type { Household };
 
 /** An approved roster entry as the later phases see it: only what paying needs, no personal data. */
 export interface ApprovedEntry {
