@@ -157,14 +157,15 @@ async function main() {
     console.error(`${name} exited (code ${code}); stopping everything`);
     void stopAll(1);
   };
-  process.once('SIGINT', () => void stopAll(0));
-  process.once('SIGTERM', () => void stopAll(0));
+  // on, not once: a second Ctrl-C must not kill the launcher before it has stopped the rest.
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
 
   running.push(startDemoInbox());
   running.push(await startTemporal(died('temporal')));
-  const tsx = require.resolve('tsx/cli');
-  running.push(startProcess('worker', process.execPath, [tsx, 'worker/main.ts'], env, died('worker')));
-  running.push(startProcess('api', process.execPath, [tsx, 'api/main.ts'], env, died('api')));
+  // --import tsx, not the tsx CLI: the process we stop is the worker (or API) itself, not a wrapper.
+  running.push(startProcess('worker', process.execPath, ['--import', 'tsx', 'worker/main.ts'], env, died('worker')));
+  running.push(startProcess('api', process.execPath, ['--import', 'tsx', 'api/main.ts'], env, died('api')));
   await waitForPort(Number(apiPort), 60_000);
 
   const tokenLines = process.env.API_TOKENS

@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 bash scripts/install-temporal.sh cli
-exec node "$(node -p 'require.resolve("tsx/cli")')" scripts/run-system.ts
+# node --import tsx rather than the tsx CLI: one process, so a signal reaches the launcher itself.
+exec node --import tsx scripts/run-system.ts
