@@ -1,13 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { serverExecutable, temporalServerPath } from '../config/temporal-servers';
 import { CampaignId } from '../domain/search-attributes';
 import { unitPhaseWorkflow } from '../workflows/unit/workflow';
 import { getUnitPhaseState } from '../workflows/unit/messages';
-import { createDevServerEnv, createTestWorker, createTimeSkippingEnv, uniqueId, WEBHOOK_SECRET } from './harness/temporal';
-import { WebhookReceiver } from './harness/webhook-receiver';
+import { createDevServerEnv, createTestWorker, createTimeSkippingEnv, uniqueId } from './harness/temporal';
+import { realServer } from './harness/per-test';
 import { unionWinterPlan } from './harness/plans';
 import type { UnitPhaseInput } from '../workflows/unit/messages';
 
@@ -40,23 +39,14 @@ describe('finding the installed servers', () => {
 });
 
 describe('the time-skipping test server (Java, from Maven)', () => {
-  let env: TestWorkflowEnvironment;
-  let receiver: WebhookReceiver;
-  beforeAll(async () => {
-    env = await createTimeSkippingEnv();
-    receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
-  });
-  afterAll(async () => {
-    await env?.teardown();
-    await receiver?.stop();
-  });
+  const t = realServer(createTimeSkippingEnv, 'all');
 
   test('given a unit with a 30-day cutoff and no submission, when time is skipped, the unit should forfeit within seconds of real time', async () => {
-    const { worker, taskQueue } = await createTestWorker(env);
-    const input = thirtyDayPhase((p) => receiver.url(p), Date.now());
+    const { worker, taskQueue } = await createTestWorker(t.env);
+    const input = thirtyDayPhase((p) => t.receiver.url(p), Date.now());
     const started = Date.now();
     const outcome = await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(unitPhaseWorkflow, { taskQueue, workflowId: uniqueId('unit'), args: [input] });
+      const handle = await t.env.client.workflow.start(unitPhaseWorkflow, { taskQueue, workflowId: uniqueId('unit'), args: [input] });
       const result = await handle.result();
       const { forfeitedAt } = await handle.query(getUnitPhaseState);
       const lateByMs = Date.parse(forfeitedAt!) - Date.parse(input.phase.cutoff);
@@ -70,22 +60,13 @@ describe('the time-skipping test server (Java, from Maven)', () => {
 });
 
 describe('the dev server (Temporal CLI, built with go install)', () => {
-  let env: TestWorkflowEnvironment;
-  let receiver: WebhookReceiver;
-  beforeAll(async () => {
-    env = await createDevServerEnv();
-    receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
-  });
-  afterAll(async () => {
-    await env?.teardown();
-    await receiver?.stop();
-  });
+  const t = realServer(createDevServerEnv, 'all');
 
   test('given a running unit workflow with a CampaignId search attribute, a visibility query should find it', async () => {
-    const { worker, taskQueue } = await createTestWorker(env);
-    const input = thirtyDayPhase((p) => receiver.url(p), Date.now());
+    const { worker, taskQueue } = await createTestWorker(t.env);
+    const input = thirtyDayPhase((p) => t.receiver.url(p), Date.now());
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(unitPhaseWorkflow, {
+      const handle = await t.env.client.workflow.start(unitPhaseWorkflow, {
         taskQueue,
         workflowId: uniqueId('unit'),
         args: [input],
@@ -94,7 +75,7 @@ describe('the dev server (Temporal CLI, built with go install)', () => {
       let found: string[] = [];
       for (let attempt = 0; attempt < 50 && found.length === 0; attempt++) {
         found = [];
-        for await (const wf of env.client.workflow.list({ query: `CampaignId = '${input.campaignId}'` })) found.push(wf.workflowId);
+        for await (const wf of t.env.client.workflow.list({ query: `CampaignId = '${input.campaignId}'` })) found.push(wf.workflowId);
         if (!found.length) await new Promise((r) => setTimeout(r, 100));
       }
       expect(found).toEqual([handle.workflowId]);

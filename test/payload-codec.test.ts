@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { createEncryptionCodec, encryptingDataConverter, ENCRYPTED_ENCODING, generatePayloadKey, KEY_ID_METADATA, PayloadDecodeError, type PayloadKeys } from '../config/codec';
@@ -13,7 +12,7 @@ import { CampaignDriver } from './harness/campaign-driver';
 import { loadHistoryFixtures } from './harness/histories';
 import { unionWinterPlan } from './harness/plans';
 import { createDevServerEnv, createTestWorker, TEST_PAYLOAD_KEYS, testDataConverter, uniqueId, WEBHOOK_SECRET } from './harness/temporal';
-import { WebhookReceiver } from './harness/webhook-receiver';
+import { realServer } from './harness/per-test';
 
 // Household data must reach Temporal only as ciphertext. The histories are read raw (no codec)
 // from a real dev server and searched byte by byte for the names, ID numbers and report text.
@@ -96,31 +95,22 @@ describe('the payload codec on its own', () => {
 });
 
 describe('household data in the histories Temporal stores (dev server)', () => {
-  let env: TestWorkflowEnvironment;
-  let receiver: WebhookReceiver;
-  beforeAll(async () => {
-    env = await createDevServerEnv();
-    receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
-  });
-  afterAll(async () => {
-    await env?.teardown();
-    await receiver?.stop();
-  });
+  const t = realServer(createDevServerEnv, 'all');
 
   /** Every history of the campaign's workflows (campaign, phases, groups, units, notifications) as the bytes Temporal returns (fetchHistory does not decode). */
   async function rawHistories(campaignId: string): Promise<Map<string, Buffer>> {
     const histories = new Map<string, Buffer>();
-    for await (const execution of env.client.workflow.list({ query: `WorkflowId STARTS_WITH "campaign:${campaignId}"` })) {
-      histories.set(execution.workflowId, encodedHistory(await env.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory()));
+    for await (const execution of t.env.client.workflow.list({ query: `WorkflowId STARTS_WITH "campaign:${campaignId}"` })) {
+      histories.set(execution.workflowId, encodedHistory(await t.env.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory()));
     }
     return histories;
   }
 
   test('given a unit that reports a household by name and ID number and a reviewer who rejects naming it, no history should hold either in plaintext, and the receivers should still read the words', async () => {
-    const plan = withPreparationSoon(unionWinterPlan({ id: uniqueId('codec'), webhook: (p) => receiver.url(p), units: 2 }), -60_000, 600_000);
-    const { worker, taskQueue } = await createTestWorker(env);
+    const plan = withPreparationSoon(unionWinterPlan({ id: uniqueId('codec'), webhook: (p) => t.receiver.url(p), units: 2 }), -60_000, 600_000);
+    const { worker, taskQueue } = await createTestWorker(t.env);
     await worker.runUntil(async () => {
-      const driver = await CampaignDriver.start(env, taskQueue, plan);
+      const driver = await CampaignDriver.start(t.env, taskQueue, plan);
       const unit = driver.unit('preparation', 'union-1');
       await eventually(async () => expect((await driver.unitState('preparation', 'union-1')).status).toBe('open'));
       const send = (requestId = randomUUID()) =>
@@ -128,8 +118,8 @@ describe('household data in the histories Temporal stores (dev server)', () => {
       await send();
       const reviewId = randomUUID();
       await unit.executeUpdate(review, { updateId: reviewId, args: [{ requestId: reviewId, actor: 'rights-dept', decision: 'reject', reason: REJECTION }] });
-      await receiver.waitFor(() => receiver.notifications({ kind: 'submission-rejected' }).length === 1);
-      expect(receiver.notifications({ kind: 'submission-rejected' })[0]!.message).toContain(REJECTION);
+      await t.receiver.waitFor(() => t.receiver.notifications({ kind: 'submission-rejected' }).length === 1);
+      expect(t.receiver.notifications({ kind: 'submission-rejected' })[0]!.message).toContain(REJECTION);
       await send();
       expect((await unit.query(getUnitPhaseState)).submissions.map((s) => s.content.report)).toEqual([REPORT, REPORT]);
       await driver.cancel(`${HOUSEHOLD_NAME}戶資料有誤,暫緩`);
@@ -149,8 +139,8 @@ describe('household data in the histories Temporal stores (dev server)', () => {
   test('given a campaign started under one key, when the key is rotated and a new worker takes over, it should carry on, read its old payloads, and a client without the old key should be refused by name', async () => {
     const before = keySet(['2024a'], '2024a');
     const after: PayloadKeys = { keys: new Map([...before.keys, ['2025a', Buffer.from(generatePayloadKey(), 'base64')]]), activeKeyId: '2025a' };
-    const clientWith = (keys: PayloadKeys) => new Client({ connection: env.connection, dataConverter: encryptingDataConverter(keys) });
-    const plan = withPreparationSoon(unionWinterPlan({ id: uniqueId('rotate'), webhook: (p) => receiver.url(p), units: 1 }), -60_000, 600_000);
+    const clientWith = (keys: PayloadKeys) => new Client({ connection: t.env.connection, dataConverter: encryptingDataConverter(keys) });
+    const plan = withPreparationSoon(unionWinterPlan({ id: uniqueId('rotate'), webhook: (p) => t.receiver.url(p), units: 1 }), -60_000, 600_000);
     const unitId = unitPhaseWorkflowId(plan.id, 'preparation', 'union-1');
     const taskQueue = uniqueId('tq');
     const submitWith = async (client: Client) => {
@@ -158,7 +148,7 @@ describe('household data in the histories Temporal stores (dev server)', () => {
       return client.workflow.getHandle(unitId).executeUpdate(submit, { updateId: requestId, args: [{ requestId, actor: 'union-1', content: { kind: 'applicant-roster', report: REPORT } }] });
     };
 
-    const workerWith = (keys: PayloadKeys) => createTestWorker(env, taskQueue, { dataConverter: encryptingDataConverter(keys), client: clientWith(keys) });
+    const workerWith = (keys: PayloadKeys) => createTestWorker(t.env, taskQueue, { dataConverter: encryptingDataConverter(keys), client: clientWith(keys) });
 
     const oldClient = clientWith(before);
     const { worker: oldWorker } = await workerWith(before);

@@ -2,19 +2,37 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv, WEBHOOK_SECRET } from './temporal';
 import { WebhookReceiver } from './webhook-receiver';
 
+export interface RealServer {
+  readonly env: TestWorkflowEnvironment;
+  readonly receiver: WebhookReceiver;
+}
+
+/**
+ * A real Temporal server and a webhook receiver, made before and torn down after each test
+ * ('each') or the tests of the enclosing file or describe block ('all').
+ */
+export function realServer(create: () => Promise<TestWorkflowEnvironment>, scope: 'each' | 'all'): RealServer {
+  const context = {} as { env: TestWorkflowEnvironment; receiver: WebhookReceiver };
+  const setUp = async () => {
+    context.env = await create();
+    context.receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
+  };
+  const tearDown = async () => {
+    await context.env?.teardown();
+    await context.receiver?.stop();
+  };
+  if (scope === 'each') {
+    beforeEach(setUp);
+    afterEach(tearDown);
+  } else {
+    beforeAll(setUp);
+    afterAll(tearDown);
+  }
+  return context;
+}
+
 /**
  * A fresh time-skipping server and webhook receiver for each test of the file: the server's clock
  * is the test's own, and no work a test leaves behind stalls the next one's time skipping.
  */
-export function timeSkippingPerTest(): { readonly env: TestWorkflowEnvironment; readonly receiver: WebhookReceiver } {
-  const context = {} as { env: TestWorkflowEnvironment; receiver: WebhookReceiver };
-  beforeEach(async () => {
-    context.env = await createTimeSkippingEnv();
-    context.receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
-  });
-  afterEach(async () => {
-    await context.env?.teardown();
-    await context.receiver?.stop();
-  });
-  return context;
-}
+export const timeSkippingPerTest = (): RealServer => realServer(createTimeSkippingEnv, 'each');
