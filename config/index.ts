@@ -82,6 +82,11 @@ const envSchema = z.object({
   WORKER_WORKFLOW_BUNDLE: z.string().optional(),
   /** Workflows kept in the worker's sticky cache; unset, the SDK sizes it from the machine's memory. */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).optional(),
+  /** The system of record (PostgreSQL): campaigns, rosters, visits, objections, reports, audit. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** HMAC key for household ID numbers (one household once per campaign), its own secret. */
+  HOUSEHOLD_KEY_SECRET: z.string().min(32, 'at least 32 characters'),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -101,6 +106,8 @@ export interface Config {
   };
   webhookSigningSecret: string;
   payloadKeys: PayloadKeys;
+  database: { url: string; poolSize: number };
+  householdKeySecret: string;
   worker: { workflowBundlePath?: string; maxCachedWorkflows?: number };
   api: { port: number; bodyLimit: string; tokens: Map<string, TokenGrant>; publicUrl?: string; temporalTimeoutMs: number; cursorSecret?: string; codecCorsOrigins: string[] };
 }
@@ -130,6 +137,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     webhookSigningSecret: e.WEBHOOK_SIGNING_SECRET,
     payloadKeys: { keys: e.PAYLOAD_KEYS, activeKeyId },
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    householdKeySecret: e.HOUSEHOLD_KEY_SECRET,
     worker: { workflowBundlePath: e.WORKER_WORKFLOW_BUNDLE, maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS },
     api: {
       port: e.API_PORT,
