@@ -6,6 +6,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true, diagnostics: false }] },
   setupFiles: ['<rootDir>/test/harness/quiet-runtime.ts'],
   globalSetup: '<rootDir>/test/harness/global-setup.ts',
+  globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
   testTimeout: 120_000,
   // Two cores: suites that each start a server and a worker do better one or two at a time.
   maxWorkers: 2,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
 import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
 import type { z } from 'zod';
 import type { Config } from '../config';
 import { createEncryptionCodec } from '../config/codec';
@@ -12,6 +13,8 @@ import { IDEMPOTENCY_KEY_PATTERN, IdempotencyStore, type StoredReply } from './i
 import { NoticeLinks } from './notices';
 import { docsPage, openApiDocument } from './openapi';
 import { routes, type Route, type RouteContext } from './routes';
+import { createRecords } from '../store/records';
+import { createViews } from '../store/views';
 
 // The HTTP side: authenticate, check the role, validate, dedupe by Idempotency-Key, run the
 // route's handler under a Temporal deadline, and answer every failure with one envelope.
@@ -21,16 +24,19 @@ export type LogLine = Record<string, unknown>;
 export interface AppDeps {
   config: Config;
   temporal: Client;
+  /** The system of record: starts write to it, every view reads it. */
+  pool: Pool;
   /** One JSON object per line; never given tokens, bodies or household data. */
   log?: (line: LogLine) => void;
 }
 
 const jsonLine = (line: LogLine) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
-export function createApp({ config, temporal, log = jsonLine }: AppDeps): Express {
+export function createApp({ config, temporal, pool, log = jsonLine }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  const campaigns = new Campaigns(temporal, config.temporal.taskQueue, config.api.cursorSecret);
+  const records = createRecords({ pool, masterKeys: config.payloadKeys, householdKeySecret: config.householdKeySecret });
+  const campaigns = new Campaigns(temporal, config.temporal.taskQueue, records, createViews({ pool, masterKeys: config.payloadKeys }), config.api.cursorSecret);
   const authenticate = tokenVerifier(config.api.tokens);
   const idempotency = new IdempotencyStore();
   const notices = new NoticeLinks(config.webhookSigningSecret);
@@ -49,6 +55,8 @@ export function createApp({ config, temporal, log = jsonLine }: AppDeps): Expres
   };
 
   async function answer(route: Route, req: Request): Promise<StoredReply> {
+    // The postmark, taken before anything else can delay it.
+    const receivedAt = new Date();
     let principal: Principal | undefined;
     let scope: Scope | undefined;
     if (route.action) {
@@ -64,7 +72,7 @@ export function createApp({ config, temporal, log = jsonLine }: AppDeps): Expres
     }
     // Scoped by operation and subject, so one key reused on another action or by another caller is a new request.
     const actor = principal ?? ((NOTICE_OPERATIONS as readonly string[]).includes(route.operationId) ? { subject: NOTICE_ACTOR } : undefined);
-    const caller: Caller | undefined = actor && { principal: actor, requestId: `${route.operationId}:${actor.subject}:${key ?? randomUUID()}` };
+    const caller: Caller | undefined = actor && { principal: actor, requestId: `${route.operationId}:${actor.subject}:${key ?? randomUUID()}`, receivedAt: receivedAt.toISOString() };
     const ctx: RouteContext = {
       params,
       query,

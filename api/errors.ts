@@ -62,7 +62,7 @@ const FAILURE_STATUS: Record<FailureType, number> = {
   WrongSubmissionKind: 422,
   ReasonRequired: 422,
   NotSupervisor: 403,
-  SubmissionInProgress: 409,
+  TooManyVisits: 422,
   InvalidStrike: 422,
   RosterRequired: 422,
   QuotaExceeded: 422,
@@ -132,6 +132,7 @@ export function toApiError(err: unknown): ApiError {
   const grpc = isGrpcServiceError(err) ? err : err instanceof ServiceError && isGrpcServiceError(err.cause) ? err.cause : undefined;
   const fromGrpc = grpc && fromGrpcCode(grpc.code, grpc.details);
   if (fromGrpc) return fromGrpc;
+  if (isDatabaseUnavailable(err)) return new ApiError(503, 'database-unavailable', `the record (PostgreSQL) did not answer; retry in ${RETRY_AFTER_SECONDS} s (with the same Idempotency-Key for a POST)`, { headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } });
   if (err instanceof ServiceError || isConnectionError(err)) return temporalUnavailable();
   if (isBodyParserError(err)) {
     const known = BODY_ERRORS[err.type];
@@ -144,6 +145,12 @@ export function toApiError(err: unknown): ApiError {
 /** http-errors as raised by body-parser and the router (e.g. a malformed %-escape in the path). */
 function isBodyParserError(err: unknown): err is { type: string; status: number; expose: boolean; message: string } {
   return err instanceof Error && typeof (err as { status?: unknown }).status === 'number';
+}
+
+/** PostgreSQL down, restarting or refusing connections: SQLSTATE class 08 (connection) and 57P (operator intervention). */
+function isDatabaseUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && (/^08|^57P0[1-3]$/.test(code) || (code === 'ECONNREFUSED' && /:5\d{3,4}\b/.test(String((err as Error).message))));
 }
 
 /** The client throws plain Errors when it cannot reach the server at all (e.g. connection refused at connect time). */

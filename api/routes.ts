@@ -3,7 +3,10 @@ import { z } from 'zod';
 import { campaignPlanSchema } from '../domain/plan';
 import { reportCsv } from '../domain/report';
 import { cancelCampaign, reinstateUnit, signOffPhase } from '../workflows/campaign/messages';
-import { addHousehold, answerObjection, decideObjection, extendCutoff, fileObjection, recordVisit, review, standingNotice, strikeEntries, submit, type ObjectionRecord } from '../workflows/unit/messages';
+import { rosterProblems, type Household } from '../domain/roster';
+import { MAX_VISITS_PER_BATCH } from '../domain/visits';
+import { addHousehold, answerObjection, decideObjection, extendCutoff, fileObjection, recordVisits, review, strikeEntries, submit, UnitPhaseFailure } from '../workflows/unit/messages';
+import type { ObjectionView } from '../store/views';
 import type { Action, Scope } from './access';
 import { auditCsv } from './audit';
 import type { Caller, Campaigns } from './campaigns';
@@ -46,8 +49,9 @@ import {
   unitParams,
   unitPhaseParams,
   unitViewSchema,
+  visitBatchBody,
   visitBody,
-  visitSchema,
+  visitsResultSchema,
 } from './schemas';
 
 // The route table: path, method, access, schemas, documented statuses and handler of every
@@ -123,31 +127,50 @@ const publicityOf = (p: { campaignId: string; unitId: string }) => ({ campaignId
 /** For actions no reviewer holds: the supervisor is never asked for. */
 const noReviewerScope = async () => '';
 
-/** Answers or decides one objection; a retry is answered from the objection that carries its request id. */
-const updateObjection = <Req extends { requestId: string; actor: string; objection: number }>(
+/** Answers, decides or fills one objection, then reads it back from the record; a retry is answered from the objection that carries its request id. */
+const updateObjection = async <Req extends { requestId: string; actor: string; receivedAt: string; objection: number }>(
   campaigns: Campaigns,
   caller: Caller,
   params: z.output<typeof objectionParams>,
-  update: UpdateDefinition<ObjectionRecord, [Req]>,
-  body: Omit<Req, 'requestId' | 'actor' | 'objection'>,
-  requestIdOf: (objection: ObjectionRecord) => string | undefined,
-) =>
-  campaigns.updateUnitPhase(publicityOf(params), update, { ...body, objection: params.objection } as Omit<Req, 'requestId' | 'actor'>, caller, (state, id) =>
+  update: UpdateDefinition<unknown, [Req]>,
+  body: Omit<Req, 'requestId' | 'actor' | 'receivedAt' | 'objection'>,
+  requestIdOf: (objection: ObjectionView) => string | undefined,
+): Promise<ObjectionView> => {
+  await campaigns.updateUnitPhase(publicityOf(params), update, { ...body, objection: params.objection } as Omit<Req, 'requestId' | 'actor' | 'receivedAt'>, caller, (state, id) =>
     state.objections.find((o) => requestIdOf(o) === id),
   );
+  return objectionOf(campaigns, params, params.objection);
+};
+
+const objectionOf = async (campaigns: Campaigns, target: { campaignId: string; unitId: string }, number: number): Promise<ObjectionView> =>
+  (await campaigns.unitPhase(target.campaignId, 'publicity', target.unitId)).objections.find((o) => o.number === number)!;
 
 /** The unit acts on one of its own objections: no reviewer holds such an action, so none is looked up. */
-const unitObjectionUpdate = async <Req extends { requestId: string; actor: string; objection: number }>(
-  { params, body, caller, campaigns, authorizeUnit }: Pick<RouteContext, 'campaigns' | 'authorizeUnit'> & { params: z.output<typeof objectionParams>; body: Omit<Req, 'requestId' | 'actor' | 'objection'>; caller: Caller },
-  update: UpdateDefinition<ObjectionRecord, [Req]>,
-  requestIdOf: (objection: ObjectionRecord) => string | undefined,
+const unitObjectionUpdate = async <Req extends { requestId: string; actor: string; receivedAt: string; objection: number }>(
+  { params, body, caller, campaigns, authorizeUnit }: Pick<RouteContext, 'campaigns' | 'authorizeUnit'> & { params: z.output<typeof objectionParams>; body: Omit<Req, 'requestId' | 'actor' | 'receivedAt' | 'objection'>; caller: Caller },
+  update: UpdateDefinition<unknown, [Req]>,
+  requestIdOf: (objection: ObjectionView) => string | undefined,
 ) => {
   await authorizeUnit(params.unitId, noReviewerScope);
   return { body: await updateObjection(campaigns, caller, params, update, body, requestIdOf) };
 };
 
+/** The plan's own checks of a list of households (quota, standards, funding sources): every problem, entry by entry, as one 422. */
+async function checkedHouseholds(campaigns: Campaigns, target: { campaignId: string; unitId: string }, households: Household[] | undefined, standing: Household[] = []): Promise<Household[] | undefined> {
+  const plan = await campaigns.plan(target.campaignId);
+  if (!plan.rules) return undefined;
+  const unit = plan.units.find((u) => u.id === target.unitId)!;
+  const problems = rosterProblems(plan.rules, unit, households && [...standing, ...households]);
+  if (problems.length) throw new ApiError(422, problems[0]!.type, problems.map((p) => p.message).join('; '), { details: { problems } });
+  return households;
+}
+
 /** Looks up the unit's supervisor in the campaign's plan (404 for an unknown campaign or unit). */
 const supervisorOf = (campaigns: Campaigns, p: z.output<typeof unitPhaseParams>) => () => campaigns.supervisorOf(p.campaignId, p.unitId);
+
+/** Visits against the unit's approved roster, one request however many; answered from the record once the phase has ended. */
+const recordVisitBatch = (campaigns: Campaigns, params: z.output<typeof unitPhaseParams>, visits: z.output<typeof visitBody>[], caller: Caller) =>
+  campaigns.updateUnitPhase(unitTarget(params), recordVisits, { visits }, caller, () => undefined);
 
 export const routes: Route[] = [
   route({
@@ -302,11 +325,11 @@ export const routes: Route[] = [
     body: reasonBody,
     response: { status: 200, description: 'the campaign, cancelled', schema: campaignStateSchema },
     errors: WRITE,
-    handle: async ({ params, body, caller, campaigns }) => ({
-      body: await campaigns.updateCampaign(params.campaignId, cancelCampaign, body, caller, (state, id) =>
-        state.cancellation?.requestId === id ? state : undefined,
-      ),
-    }),
+    handle: async ({ params, body, caller, campaigns }) => {
+      // The workflow answers once the cancellation is in the record: the campaign read back is cancelled.
+      await campaigns.updateCampaign(params.campaignId, cancelCampaign, body, caller, (state, id) => (state.cancellation?.requestId === id ? state : undefined));
+      return { body: await campaigns.campaign(params.campaignId) };
+    },
   }),
   route({
     operationId: 'readPhase',
@@ -332,11 +355,10 @@ export const routes: Route[] = [
     body: signOffBody,
     response: { status: 200, description: 'the campaign after sign-off', schema: campaignStateSchema },
     errors: WRITE,
-    handle: async ({ params, body, caller, campaigns }) => ({
-      body: await campaigns.updateCampaign(params.campaignId, signOffPhase, { ...body, phase: params.phase }, caller, (state, id) =>
-        state.phases.some((p) => p.signOff?.requestId === id) ? state : undefined,
-      ),
-    }),
+    handle: async ({ params, body, caller, campaigns }) => {
+      await campaigns.updateCampaign(params.campaignId, signOffPhase, { ...body, phase: params.phase }, caller, (state, id) => (state.phases.some((p) => p.signOff?.requestId === id) ? state : undefined));
+      return { body: await campaigns.campaign(params.campaignId) };
+    },
   }),
   route({
     operationId: 'readUnit',
@@ -382,9 +404,13 @@ export const routes: Route[] = [
     errors: WRITE,
     handle: async ({ params, body, caller, campaigns, authorizeUnit, location }) => {
       await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
-      const result = await campaigns.updateUnitPhase(unitTarget(params), submit, { content: body }, caller, (state, id) => {
+      const { households, ...content } = body;
+      // A roster is checked and staged in the record; the workflow learns how many households it lists.
+      const roster = body.kind === 'applicant-roster' && params.phase === 'preparation' ? await checkedHouseholds(campaigns, params, households) : undefined;
+      const staged = roster && (await campaigns.stageHouseholds(params, roster, caller));
+      const result = await campaigns.updateUnitPhase(unitTarget(params), submit, { ...content, ...(staged ? { roster: staged } : {}) }, caller, (state, id) => {
         const earlier = state.submissions.find((s) => s.requestId === id);
-        return earlier && { submissionNumber: earlier.number, status: state.status, submittedAt: earlier.submittedAt };
+        return earlier && { submissionNumber: earlier.number, status: state.status, submittedAt: earlier.submittedAt, receivedAt: earlier.receivedAt };
       });
       return { body: result, headers: { Location: location(`/campaigns/${params.campaignId}/units/${params.unitId}`) } };
     },
@@ -423,7 +449,12 @@ export const routes: Route[] = [
     errors: WRITE,
     handle: async ({ params, body, caller, campaigns, authorizeUnit }) => {
       await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
-      return { body: await campaigns.updateUnitPhase(unitTarget(params), strikeEntries, body, caller, (state, id) => state.strikes.find((s) => s.requestId === id)) };
+      return {
+        body: await campaigns.updateUnitPhase(unitTarget(params), strikeEntries, body, caller, (state, id) => {
+          const earlier = state.strikes.find((s) => s.requestId === id);
+          return earlier && { requestId: id, submissionNumber: earlier.submissionNumber, entries: earlier.entries, remaining: 0, struckAt: earlier.struckAt };
+        }),
+      };
     },
   }),
   route({
@@ -435,11 +466,27 @@ export const routes: Route[] = [
     action: 'recordVisit',
     params: unitPhaseParams,
     body: visitBody,
-    response: { status: 201, description: 'the visit', schema: visitSchema },
+    response: { status: 201, description: 'the unit’s visits so far', schema: visitsResultSchema },
     errors: WRITE,
     handle: async ({ params, body, caller, campaigns, authorizeUnit }) => {
       await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
-      return { body: await campaigns.updateUnitPhase(unitTarget(params), recordVisit, body, caller, (state, id) => state.visits.find((v) => v.requestId === id)) };
+      return { body: await recordVisitBatch(campaigns, params, [body], caller) };
+    },
+  }),
+  route({
+    operationId: 'recordVisitBatch',
+    method: 'post',
+    path: '/campaigns/:campaignId/phases/:phase/units/:unitId/visit-batches',
+    summary: `A unit records up to ${MAX_VISITS_PER_BATCH} visits at once, all or none: every refused row is named with its problem.`,
+    tag: 'units',
+    action: 'recordVisit',
+    params: unitPhaseParams,
+    body: visitBatchBody,
+    response: { status: 201, description: 'the unit’s visits so far', schema: visitsResultSchema },
+    errors: WRITE,
+    handle: async ({ params, body, caller, campaigns, authorizeUnit }) => {
+      await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
+      return { body: await recordVisitBatch(campaigns, params, body.visits, caller) };
     },
   }),
   route({
@@ -470,9 +517,9 @@ export const routes: Route[] = [
     handle: async ({ params, notices, campaigns }) => {
       const target = notices.open(params.noticeToken);
       const state = await campaigns.unitPhase(target.campaignId, 'publicity', target.unitId);
-      if (!state.publishedRoster) throw new ApiError(404, 'not-found', 'this notice is not published yet');
+      if (state.status === 'scheduled') throw new ApiError(404, 'not-found', 'this notice is not published yet');
       const objections = state.objections.map((o) => ({ number: o.number, kind: o.kind, entry: o.entry, filedAt: o.filedAt, outcome: o.decision?.outcome }));
-      return { body: { ...target, unitName: state.unitName, status: state.status, cutoff: state.cutoff, entries: standingNotice(state), objections } };
+      return { body: { ...target, unitName: state.unitName, status: state.status, cutoff: state.cutoff, entries: await campaigns.notice(target.campaignId, target.unitId), objections } };
     },
   }),
   route({
@@ -487,7 +534,11 @@ export const routes: Route[] = [
     errors: [400, 404, 409, 413, 422, 503],
     handle: async ({ params, body, caller, notices, campaigns }) => {
       const target = notices.open(params.noticeToken);
-      return { body: await campaigns.updateUnitPhase(publicityOf(target), fileObjection, body, caller, (state, id) => state.objections.find((o) => o.requestId === id)) };
+      if (body.kind === 'ineligible-household' && body.entry !== undefined && !(await campaigns.notice(target.campaignId, target.unitId)).some((e) => e.entry === body.entry)) {
+        throw new ApiError(409, UnitPhaseFailure.InvalidObjection, `an ineligible-household objection names an entry of the published roster; ${body.entry} is not one`, { details: { entry: body.entry } });
+      }
+      const filed = await campaigns.updateUnitPhase(publicityOf(target), fileObjection, body, caller, (state, id) => state.objections.find((o) => o.requestId === id) && { number: state.objections.find((o) => o.requestId === id)!.number, kind: body.kind, filedAt: '', answered: false });
+      return { body: await objectionOf(campaigns, target, filed.number) };
     },
   }),
   route({
@@ -527,7 +578,15 @@ export const routes: Route[] = [
     body: addHouseholdBody,
     response: { status: 201, description: 'the objection, its household added', schema: objectionSchema },
     errors: WRITE,
-    handle: (ctx) => unitObjectionUpdate(ctx, addHousehold, (o) => o.addition?.requestId),
+    handle: async (ctx) => {
+      const { params, body, caller, campaigns, authorizeUnit } = ctx;
+      await authorizeUnit(params.unitId, noReviewerScope);
+      // Checked with the standing roster (quota with the additions, standard, funding source); numbered after every entry the notice has held.
+      const standing = (await campaigns.notice(params.campaignId, params.unitId)).map((e): Household => ({ name: e.maskedName, idNumber: `entry ${e.entry}`, category: e.category, amount: e.amount, goods: e.goods, fundingSource: e.fundingSource, reason: 'published' }));
+      await checkedHouseholds(campaigns, params, [body.household], standing);
+      const staged = await campaigns.stageHouseholds(params, [body.household], caller, await campaigns.nextEntry(params.campaignId, params.unitId));
+      return { body: await updateObjection(campaigns, caller, params, addHousehold, { uploadId: staged.uploadId }, (o) => o.addition?.requestId) };
+    },
   }),
   route({
     operationId: 'extendCutoff',

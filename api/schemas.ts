@@ -4,11 +4,12 @@ import type { UpwardReport } from '../domain/report';
 import type { AuditTrail } from './audit';
 import { householdSchema } from '../domain/household';
 import { MAX_ROSTER_ENTRIES, type PublishedEntry } from '../domain/roster';
+import { MAX_VISITS_PER_BATCH } from '../domain/visits';
+import type { CampaignRecord, ObjectionView, UnitPhaseRecord } from '../store/views';
 import { CAMPAIGN_PHASE_STATUSES, CAMPAIGN_STATUSES } from '../workflows/campaign/messages';
-import type { CampaignState, ReinstatementRecord } from '../workflows/campaign/messages';
-import { PHASE_STATUSES, type PhaseState } from '../workflows/phase/messages';
+import type { ReinstatementRecord } from '../workflows/campaign/messages';
 import { OBJECTION_KINDS, OBJECTION_OUTCOMES, UNIT_PHASE_STATUSES } from '../workflows/unit/messages';
-import type { ExtensionRecord, ObjectionRecord, ReviewResult, StrikeRecord, SubmitResult, UnitPhaseState, VisitRecord } from '../workflows/unit/messages';
+import type { ExtensionRecord, ReviewResult, StrikeResult, SubmitResult, VisitsResult } from '../workflows/unit/messages';
 
 // Request and response shapes. The routes validate with them and the OpenAPI document is generated
 // from them; the response schemas are typed against the workflows' own types so they cannot drift.
@@ -64,6 +65,7 @@ export const visitBody = z.strictObject({
   handler: text(100).describe('who handed it over (經手人)'),
 });
 
+export const visitBatchBody = z.strictObject({ visits: z.array(visitBody).min(1).max(MAX_VISITS_PER_BATCH) });
 export const extendCutoffBody = z.strictObject({ cutoff: instantSchema, reason: text(2_000) });
 export const reasonBody = z.strictObject({ reason: text(2_000) });
 export const signOffBody = z.strictObject({ note: text(2_000).optional() });
@@ -72,46 +74,37 @@ export const signOffBody = z.strictObject({ note: text(2_000).optional() });
 
 const actorRecord = { requestId: z.string(), actor: z.string(), at: z.string() };
 
+const phaseSummarySchema = z.object({
+  name: phaseName,
+  status: z.enum(CAMPAIGN_PHASE_STATUSES),
+  opensAt: z.string(),
+  cutoff: z.string(),
+  startedAt: z.string().optional(),
+  closedAt: z.string().optional(),
+  participants: z.number(),
+  approved: z.number(),
+  forfeited: z.number(),
+  signOff: z.object({ ...actorRecord, note: z.string().optional() }).optional(),
+  signOffReminders: z.number(),
+});
+
 export const campaignStateSchema = z.object({
   campaignId: z.string(),
   title: z.string(),
   organizer: z.string(),
   status: z.enum(CAMPAIGN_STATUSES),
   currentPhase: phaseName.optional(),
-  phases: z.array(
-    z.object({
-      name: phaseName,
-      status: z.enum(CAMPAIGN_PHASE_STATUSES),
-      startedAt: z.string().optional(),
-      closedAt: z.string().optional(),
-      participants: z.array(z.string()),
-      approved: z.array(z.string()),
-      forfeited: z.array(z.string()),
-      signOff: z.object({ ...actorRecord, note: z.string().optional() }).optional(),
-      signOffReminders: z.array(z.string()),
-    }),
-  ),
+  phases: z.array(phaseSummarySchema),
   excluded: z.array(z.object({ unitId: z.string(), forfeitedIn: phaseName })),
   reinstatements: z.array(z.object({ ...actorRecord, unitId: z.string(), reason: z.string(), forfeitedIn: phaseName })),
   cancellation: z.object({ ...actorRecord, reason: z.string() }).optional(),
   startedAt: z.string(),
   closedAt: z.string().optional(),
-}) satisfies z.ZodType<CampaignState>;
+  startedBy: z.string(),
+  startRequestId: z.string(),
+}) satisfies z.ZodType<CampaignRecord>;
 
 export const reinstatementSchema = campaignStateSchema.shape.reinstatements.element satisfies z.ZodType<ReinstatementRecord>;
-
-export const phaseStateSchema = z.object({
-  campaignId: z.string(),
-  phase: phaseName,
-  status: z.enum(PHASE_STATUSES),
-  opensAt: z.string(),
-  cutoff: z.string(),
-  unitIds: z.array(z.string()),
-  groupsClosed: z.number(),
-  groups: z.number(),
-  approved: z.array(z.string()),
-  forfeited: z.array(z.string()),
-}) satisfies z.ZodType<PhaseState>;
 
 const noticeRecord = z.object({ notificationId: z.string(), kind: z.string(), to: z.string(), at: z.string() });
 
@@ -126,13 +119,13 @@ export const extensionSchema = z.object({
 
 export const strikeSchema = z.object({
   requestId: z.string(),
-  actor: z.string(),
   submissionNumber: z.number(),
   entries: strikeEntriesShape,
+  remaining: z.number(),
   struckAt: z.string(),
-}) satisfies z.ZodType<StrikeRecord>;
+}) satisfies z.ZodType<StrikeResult>;
 
-export const visitSchema = visitBody.extend({ requestId: z.string(), actor: z.string(), recordedAt: z.string() }) satisfies z.ZodType<VisitRecord>;
+export const visitsResultSchema = z.object({ recorded: z.number(), visited: z.number(), paid: z.number(), recordedAt: z.string() }) satisfies z.ZodType<VisitsResult>;
 
 export const publishedEntrySchema = z.object({
   entry: z.number(),
@@ -147,19 +140,17 @@ const actorRequest = { requestId: z.string(), actor: z.string() };
 
 export const objectionSchema = z.object({
   number: z.number(),
-  ...actorRequest,
+  requestId: z.string(),
   kind: z.enum(OBJECTION_KINDS),
   entry: z.number().optional(),
-  statement: z.string(),
+  statement: z.string().optional(),
   filedAt: z.string(),
   answer: z.object({ ...actorRequest, answer: z.string(), answeredAt: z.string() }).optional(),
   decision: z
     .object({ ...actorRequest, outcome: z.enum(OBJECTION_OUTCOMES), reason: z.string(), decidedAt: z.string(), rosterChange: z.enum(['entry-struck', 'addition-requested']).optional() })
     .optional(),
-  addition: z.object({ ...actorRequest, addedAt: z.string(), entry: z.number(), household: householdSchema }).optional(),
-  remindedAt: z.string().optional(),
-  escalatedAt: z.string().optional(),
-}) satisfies z.ZodType<ObjectionRecord>;
+  addition: z.object({ ...actorRequest, addedAt: z.string(), entry: z.number() }).optional(),
+}) satisfies z.ZodType<ObjectionView>;
 
 /** Filed through the notice link: what the objection is about, never who the objector is. */
 export const objectionBody = z.strictObject({
@@ -204,15 +195,14 @@ export const unitPhaseStateSchema = z.object({
       number: z.number(),
       requestId: z.string(),
       actor: z.string(),
+      /** The postmark: when the API received it (on-time is decided by it), and when it was recorded. */
+      receivedAt: z.string(),
       submittedAt: z.string(),
-      content: z.object({
-        kind: z.enum(SUBMISSION_KINDS),
-        report: z.string(),
-        figures: z.record(z.string(), z.number()).optional(),
-        households: z.array(householdSchema).optional(),
-      }),
-      reviewOverdueNotifiedAt: z.string().optional(),
-      reviewEscalatedAt: z.string().optional(),
+      kind: z.enum(SUBMISSION_KINDS),
+      report: z.string(),
+      figures: z.record(z.string(), z.number()).optional(),
+      /** Households on the roster (the roster itself: GET …/roster). */
+      households: z.number().optional(),
     }),
   ),
   reviews: z.array(
@@ -226,24 +216,23 @@ export const unitPhaseStateSchema = z.object({
     }),
   ),
   extensions: z.array(extensionSchema),
-  strikes: z.array(strikeSchema),
-  approvedRoster: z
-    .array(z.object({ entry: z.number(), category: z.string(), amount: z.number(), goods: z.string().optional(), fundingSource: z.string() }))
-    .optional(),
-  visits: z.array(visitSchema),
-  publishedRoster: z.array(publishedEntrySchema).optional(),
+  strikes: z.array(z.object({ requestId: z.string(), actor: z.string(), submissionNumber: z.number(), entries: strikeEntriesShape, struckAt: z.string() })),
+  rosterSize: z.number(),
+  visited: z.number(),
+  paid: z.number(),
   objections: z.array(objectionSchema),
   reminders: z.array(noticeRecord),
   escalations: z.array(noticeRecord),
   forfeitedAt: z.string().optional(),
   approvedAt: z.string().optional(),
   cancelledAt: z.string().optional(),
-}) satisfies z.ZodType<UnitPhaseState>;
+}) satisfies z.ZodType<UnitPhaseRecord>;
 
 export const submitResultSchema = z.object({
   submissionNumber: z.number(),
   status: z.enum(UNIT_PHASE_STATUSES),
   submittedAt: z.string(),
+  receivedAt: z.string(),
 }) satisfies z.ZodType<SubmitResult>;
 
 export const reviewResultSchema = z.object({ status: z.enum(UNIT_PHASE_STATUSES), reviewedAt: z.string() }) satisfies z.ZodType<ReviewResult>;
@@ -269,9 +258,8 @@ export const campaignListSchema = z.object({
 /** A unit in a phase view: its progress, without what it submitted (that is in the unit view). */
 export const unitSummarySchema = z.object({
   unitId: z.string(),
-  /** Absent while the phase is still starting the unit's workflow. */
-  unitName: z.string().optional(),
-  supervisor: z.string().optional(),
+  unitName: z.string(),
+  supervisor: z.string(),
   status: z.enum(UNIT_PHASE_STATUSES),
   cutoff: z.string(),
   submissions: z.number(),
@@ -284,8 +272,7 @@ export const phaseViewSchema = z.object({
   campaignId: z.string(),
   phase: phaseName,
   status: z.enum(CAMPAIGN_PHASE_STATUSES),
-  /** Absent until the phase has started. */
-  state: phaseStateSchema.optional(),
+  summary: phaseSummarySchema,
   units: z.array(unitSummarySchema),
   page: z.object({ offset: z.number(), limit: z.number(), total: z.number(), nextOffset: z.number().optional() }),
 });
@@ -333,6 +320,8 @@ export const auditTrailSchema = z.object({
       phase: phaseName.nullable(),
       unitId: z.string().nullable(),
       detail: z.string(),
+      /** Where it decided the outcome: when the API received the request (the postmark). */
+      receivedAt: z.string().optional(),
     }),
   ),
 }) satisfies z.ZodType<AuditTrail>;

@@ -1,17 +1,19 @@
 import { csvTable } from './csv';
 import type { CampaignPlan, PhaseName } from './plan';
-import type { ApprovedEntry } from './roster';
 
 // The upward report (匯總上報): what each unit was approved and paid, totalled by funding source,
 // category and unit, with forfeited units, undisbursed funds and each level's share where the
 // plan splits costs (plan 8: half district, half town). Figures only: no household data.
 
-/** One unit's part, as its visiting workflow holds it (empty for a unit that left the campaign). */
-export interface UnitFigures {
+/** One unit's approved and paid figures in one category from one funding source (the record's report lines). */
+export interface ReportLine {
   unitId: string;
-  approvedRoster: ApprovedEntry[];
-  paid: { entry: number; amount: number }[];
-  forfeitedIn?: PhaseName;
+  category: string;
+  fundingSource: string;
+  households: number;
+  approved: number;
+  visited: number;
+  paid: number;
 }
 
 export interface Figures {
@@ -38,41 +40,38 @@ export interface UpwardReport {
 
 const none = (): Figures => ({ households: 0, approved: 0, visited: 0, paid: 0 });
 
-function add(into: Figures, entry: ApprovedEntry, paid: number | undefined) {
-  into.households++;
-  into.approved += entry.amount;
-  if (paid !== undefined) {
-    into.visited++;
-    into.paid += paid;
-  }
+function add(into: Figures, line: Figures) {
+  into.households += line.households;
+  into.approved += line.approved;
+  into.visited += line.visited;
+  into.paid += line.paid;
 }
 
-export function compileReport(plan: CampaignPlan, units: UnitFigures[]): UpwardReport {
+/** The report from the plan, the record's lines and the units that left the campaign (with the phase they forfeited). */
+export function compileReport(plan: Pick<CampaignPlan, 'id' | 'title' | 'organizer' | 'units' | 'rules'>, lines: ReportLine[], forfeitedIn: ReadonlyMap<string, PhaseName>): UpwardReport {
   const sources = plan.rules?.fundingSources ?? [];
   const standards = plan.rules?.standards ?? [];
-  const names = new Map(plan.units.map((u) => [u.id, u.name]));
   const bySource = new Map(sources.map((s) => [s.id, none()]));
   const byCategory = new Map(standards.map((s) => [s.category, none()]));
+  const byUnitId = new Map(plan.units.map((u) => [u.id, none()]));
   const byLevel = new Map<string, { approved: number; paid: number }>();
   const totals = none();
 
-  const byUnit = units.map(({ unitId, approvedRoster, paid, forfeitedIn }) => {
-    const figures = none();
-    const paidByEntry = new Map(paid.map((p) => [p.entry, p.amount]));
-    for (const entry of approvedRoster) {
-      const amount = paidByEntry.get(entry.entry);
-      for (const into of [figures, totals, bySource.get(entry.fundingSource), byCategory.get(entry.category)]) if (into) add(into, entry, amount);
-      const split = sources.find((s) => s.id === entry.fundingSource)?.split ?? {};
-      for (const [level, share] of Object.entries(split)) {
-        const sum = byLevel.get(level) ?? { approved: 0, paid: 0 };
-        sum.approved += entry.amount * share;
-        sum.paid += (amount ?? 0) * share;
-        byLevel.set(level, sum);
-      }
+  for (const line of lines) {
+    for (const into of [totals, byUnitId.get(line.unitId), bySource.get(line.fundingSource), byCategory.get(line.category)]) if (into) add(into, line);
+    const split = sources.find((s) => s.id === line.fundingSource)?.split ?? {};
+    for (const [level, share] of Object.entries(split)) {
+      const sum = byLevel.get(level) ?? { approved: 0, paid: 0 };
+      sum.approved += line.approved * share;
+      sum.paid += line.paid * share;
+      byLevel.set(level, sum);
     }
-    return { unitId, name: names.get(unitId) ?? unitId, ...figures, ...(forfeitedIn ? { forfeitedIn } : {}) };
-  });
+  }
 
+  const byUnit = plan.units.map((u) => {
+    const phase = forfeitedIn.get(u.id);
+    return { unitId: u.id, name: u.name, ...byUnitId.get(u.id)!, ...(phase ? { forfeitedIn: phase } : {}) };
+  });
   const budget = sources.reduce((sum, s) => sum + s.budget, 0);
   return {
     campaignId: plan.id,

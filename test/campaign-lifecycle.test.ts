@@ -1,8 +1,9 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import { UnitPhaseFailure, submissionRefusal } from '../workflows/unit/messages';
+import { submissionRefusal } from '../domain/unit-phase';
+import { phaseWorkflowId, unitGroupWorkflowId } from '../domain/workflow-ids';
+import { UnitPhaseFailure } from '../workflows/unit/messages';
 import { CampaignFailure } from '../workflows/campaign/messages';
-import { phaseWorkflowId, unitGroupWorkflowId } from '../workflows/phase/messages';
 import { CampaignDriver, refusal } from './harness/campaign-driver';
 import { at, seasonYear, unionWinterPlan } from './harness/plans';
 import { createTestWorker, uniqueId } from './harness/temporal';
@@ -24,11 +25,13 @@ describe('a campaign through its four phases under time skipping', () => {
     const [u1, u2, u3] = plan.units.map((u) => u.id) as [string, string, string];
     // No sticky cache: every task replays the history so far, and swapping workers hands over at once.
     const noCache = { maxCachedWorkflows: 0 };
-    let { worker, taskQueue } = await createTestWorker(t.env, undefined, noCache);
+    const started = await createTestWorker(t.env, undefined, noCache);
+    const { store } = started;
+    let { worker, taskQueue } = started;
     const runUntil = <T>(w: Worker, fn: () => Promise<T>) => w.runUntil(fn);
 
     const campaign = await runUntil(worker, async () => {
-      const c = await CampaignDriver.start(t.env, taskQueue, plan);
+      const c = await CampaignDriver.start(t.env, taskQueue, plan, store);
       const prep = c.phase('preparation');
 
       // Before opening: the unit exists but refuses submissions.
@@ -51,7 +54,7 @@ describe('a campaign through its four phases under time skipping', () => {
     });
 
     // The worker stops in the middle of the phase; a new one picks up where it left off.
-    ({ worker, taskQueue } = await createTestWorker(t.env, taskQueue, noCache));
+    ({ worker, taskQueue } = await createTestWorker(t.env, taskQueue, { ...noCache, store }));
     await runUntil(worker, async () => {
       const c = campaign;
       const prep = c.phase('preparation');
@@ -63,11 +66,11 @@ describe('a campaign through its four phases under time skipping', () => {
 
       // Past the plan's cutoff: u3 forfeits and is escalated; u2, extended, may still submit.
       await c.until(Date.parse(prep.cutoff) + HOUR);
-      // u3's workflow closed at its cutoff, so the update cannot land; its state says why, as the API answers.
+      // u3's workflow closed at its cutoff, so the update cannot land; its record says why, as the API answers.
       await expect(c.submit('preparation', u3)).rejects.toBeInstanceOf(WorkflowNotFoundError);
-      const forfeited = await c.unitState('preparation', u3);
+      const forfeited = await c.record('preparation', u3);
       expect(forfeited.submissions).toEqual([]);
-      expect(submissionRefusal(forfeited, await t.env.currentTimeMs(), 'applicant-roster')).toEqual({
+      expect(submissionRefusal({ ...forfeited, submissions: 0 }, await t.env.currentTimeMs(), 'applicant-roster')).toEqual({
         type: UnitPhaseFailure.CutoffPassed,
         message: expect.stringContaining(new Date(prep.cutoff).toISOString()),
         details: { cutoff: new Date(prep.cutoff).toISOString(), forfeited: true },
@@ -76,7 +79,7 @@ describe('a campaign through its four phases under time skipping', () => {
       expect(t.receiver.notifications({ kind: 'unit-forfeited', unitId: u3 }).map((n) => `${n.recipient.role}:${n.recipient.id}`).sort()).toEqual(
         [to('coordinator', 'union-office'), to('reviewer', 'rights-dept'), to('unit', u3)].sort(),
       );
-      expect((await c.unitState('preparation', u3)).escalations).toHaveLength(2);
+      expect((await c.record('preparation', u3)).escalations).toHaveLength(2);
 
       await c.submit('preparation', u2);
       await c.approve('preparation', u2);
@@ -90,7 +93,8 @@ describe('a campaign through its four phases under time skipping', () => {
 
       // The phase has ended; the coordinator is asked to sign off, and reminded while it waits.
       const awaiting = await c.waitForState((s) => s.status === 'awaiting-sign-off');
-      expect(awaiting.phases[0]).toMatchObject({ approved: expect.arrayContaining([u1, u2]), forfeited: [u3] });
+      expect(awaiting.phases[0]).toMatchObject({ participants: 3, approved: 2, forfeited: 1 });
+      expect((await c.campaignRecord()).excluded).toEqual([{ unitId: u3, forfeitedIn: 'preparation' }]);
       expect((await refusal(c.signOff('publicity'))).type).toBe(CampaignFailure.NotAwaitingSignOff);
       await c.until((await t.env.currentTimeMs()) + DAY + HOUR);
       await t.receiver.waitFor(() => t.receiver.notifications({ kind: 'sign-off-reminder' }).length >= 1);
@@ -102,7 +106,7 @@ describe('a campaign through its four phases under time skipping', () => {
       await c.waitForState((s) => s.currentPhase === 'publicity');
     });
 
-    ({ worker, taskQueue } = await createTestWorker(t.env, taskQueue, noCache));
+    ({ worker, taskQueue } = await createTestWorker(t.env, taskQueue, { ...noCache, store }));
     await runUntil(worker, async () => {
       const c = campaign;
       // Publicity advances by itself once every unit is approved; u3 takes part again.
@@ -122,7 +126,7 @@ describe('a campaign through its four phases under time skipping', () => {
         await c.approve('visiting', unit);
       }
       await c.until(Date.parse(visiting.cutoff) + 5 * DAY);
-      const slow = await c.unitState('visiting', u1);
+      const slow = await c.record('visiting', u1);
       expect(slow.status).toBe('submitted');
       expect(slow.reminders.map((r) => r.kind)).toEqual(['review-overdue']);
       expect(slow.escalations.map((e) => `${e.kind}→${e.to}`)).toEqual([`review-escalated→${to('coordinator', 'union-office')}`]);
@@ -141,12 +145,14 @@ describe('a campaign through its four phases under time skipping', () => {
       const result = await c.campaign.result();
       expect(result.status).toBe('completed');
       expect(result.phases.map((p) => [p.name, p.status, p.forfeited])).toEqual([
-        ['preparation', 'completed', [u3]],
-        ['publicity', 'completed', []],
-        ['visiting', 'completed', []],
-        ['summary', 'completed', []],
+        ['preparation', 'completed', 1],
+        ['publicity', 'completed', 0],
+        ['visiting', 'completed', 0],
+        ['summary', 'completed', 0],
       ]);
-      expect(result.reinstatements).toHaveLength(1);
+      const record = await c.campaignRecord();
+      expect(record.status).toBe('completed');
+      expect(record.reinstatements).toHaveLength(1);
       await recordHistories(t.env.client, 'lifecycle', [
         c.campaign.workflowId,
         phaseWorkflowId(plan.id, 'preparation'),
@@ -164,33 +170,39 @@ describe('a campaign through its four phases under time skipping', () => {
     const plan = unionWinterPlan({ id: uniqueId('union'), webhook: (p) => t.receiver.url(p), year, units: 2 });
     plan.phases[0]!.advance = 'automatic';
     const [u1, u2] = plan.units.map((u) => u.id) as [string, string];
-    const { worker, taskQueue } = await createTestWorker(t.env);
+    const { worker, taskQueue, store } = await createTestWorker(t.env);
     await worker.runUntil(async () => {
-      const c = await CampaignDriver.start(t.env, taskQueue, plan);
+      const c = await CampaignDriver.start(t.env, taskQueue, plan, store);
       await c.until(Date.parse(c.phase('preparation').opensAt) + HOUR);
       await c.submit('preparation', u1);
       await c.approve('preparation', u1);
       await c.until(Date.parse(c.phase('preparation').cutoff) + HOUR);
-      const state = await c.waitForState((s) => s.currentPhase === 'publicity');
-      expect(state.phases[1]!.participants).toEqual([u1]);
-      expect(state.excluded).toEqual([{ unitId: u2, forfeitedIn: 'preparation' }]);
+      const state = await c.waitForState((s) => s.currentPhase === 'publicity' && s.phases[1]!.status === 'running');
+      await c.until(Date.parse(c.phase('publicity').opensAt) + HOUR);
+      await c.unitState('publicity', u1);
+      expect((await store.views.phaseUnits(plan.id, 'publicity', { limit: 10, offset: 0 })).units.map((u) => u.unitId)).toEqual([u1]);
+      expect(state.phases[0]!.forfeited).toBe(1);
+      expect((await c.campaignRecord()).excluded).toEqual([{ unitId: u2, forfeitedIn: 'preparation' }]);
       await expect(c.unit('publicity', u2).describe()).rejects.toThrow();
     });
   });
 
   test('given a running campaign, when the coordinator cancels it with a reason, then the campaign and its open units should end cancelled', async () => {
     const plan = unionWinterPlan({ id: uniqueId('union'), webhook: (p) => t.receiver.url(p), year, units: 2 });
-    const { worker, taskQueue } = await createTestWorker(t.env);
+    const { worker, taskQueue, store } = await createTestWorker(t.env);
     await worker.runUntil(async () => {
-      const c = await CampaignDriver.start(t.env, taskQueue, plan);
+      const c = await CampaignDriver.start(t.env, taskQueue, plan, store);
       await c.until(Date.parse(c.phase('preparation').opensAt) + HOUR);
       await c.submit('preparation', plan.units[0]!.id);
-      await c.cancel('上級通知活動延期');
+      // The cancellation is answered once the record says cancelled.
+      expect((await c.cancel('上級通知活動延期')).status).toBe('cancelled');
+      expect((await c.campaignRecord()).status).toBe('cancelled');
       const result = await c.campaign.result();
       expect(result.status).toBe('cancelled');
       expect(result.cancellation).toMatchObject({ actor: 'union-office', reason: '上級通知活動延期' });
       expect(result.phases[0]!.status).toBe('cancelled');
       expect((await c.unitState('preparation', plan.units[1]!.id)).status).toBe('cancelled');
+      expect((await c.record('preparation', plan.units[1]!.id)).status).toBe('cancelled');
       await expect(c.cancel('again')).rejects.toBeInstanceOf(WorkflowNotFoundError);
       await t.receiver.waitFor(() => t.receiver.notifications({ kind: 'campaign-cancelled' }).some((n) => n.campaignId === plan.id));
       await recordHistories(t.env.client, 'cancelled', [c.campaign.workflowId, c.unit('preparation', plan.units[1]!.id).workflowId]);

@@ -3,8 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { createNotificationDispatcher } from '../activities/dispatcher';
 import { createNotifier, type NotifierDeps } from '../activities/notifier';
-import { createRegistryActivities, householdKeyFrom } from '../activities/registry';
-import { createRosterActivities } from '../activities/rosters';
+import type { Records } from '../store/records';
 
 export interface CampaignWorkerDeps {
   connection: NativeConnection;
@@ -13,6 +12,8 @@ export interface CampaignWorkerDeps {
   namespace: string;
   taskQueue: string;
   notifier: NotifierDeps;
+  /** The system of record's writes (store/records.ts), each an activity. */
+  records: Records;
   /** The payload codec (config/codec.ts): the same one the clients use, or histories cannot be read. */
   dataConverter: DataConverter;
   /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled at start. */
@@ -31,9 +32,8 @@ export function createCampaignWorker(deps: CampaignWorkerDeps): Promise<Worker> 
     dataConverter: deps.dataConverter,
     activities: {
       ...createNotifier(deps.notifier),
-      ...createNotificationDispatcher({ client: deps.client, taskQueue: deps.taskQueue }),
-      ...createRosterActivities({ client: deps.client }),
-      ...createRegistryActivities({ client: deps.client, taskQueue: deps.taskQueue, householdKey: householdKeyFrom(deps.notifier.signingSecret) }),
+      ...createNotificationDispatcher({ client: deps.client, taskQueue: deps.taskQueue, records: deps.records }),
+      ...deps.records,
     },
     ...(deps.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: deps.maxCachedWorkflows } : {}),
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),

@@ -3,6 +3,8 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { encryptingDataConverter } from '../config/codec';
 import { temporalConnectionOptions } from '../config/temporal';
+import { openDatabase } from '../db/pool';
+import { createRecords } from '../store/records';
 import { createCampaignWorker } from './create-worker';
 import { ensureSearchAttributes } from './search-attributes';
 
@@ -11,6 +13,7 @@ async function main() {
   const dataConverter = encryptingDataConverter(config.payloadKeys);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const clientConnection = await Connection.connect(temporalConnectionOptions(config));
+  const pool = await openDatabase({ url: config.database.url, max: config.database.poolSize });
   try {
     const added = await ensureSearchAttributes(connection, config.temporal.namespace);
     if (added.length) console.log(JSON.stringify({ event: 'search-attributes-registered', added }));
@@ -20,6 +23,7 @@ async function main() {
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       notifier: { signingSecret: config.webhookSigningSecret },
+      records: createRecords({ pool, masterKeys: config.payloadKeys, householdKeySecret: config.householdKeySecret }),
       dataConverter,
       workflowBundle: config.worker.workflowBundlePath ? { codePath: config.worker.workflowBundlePath } : undefined,
       maxCachedWorkflows: config.worker.maxCachedWorkflows,
@@ -29,6 +33,7 @@ async function main() {
   } finally {
     await clientConnection.close();
     await connection.close();
+    await pool.end();
   }
 }
 

@@ -3,4 +3,3 @@ export { campaignWorkflow } from './campaign/workflow';
 export { phaseWorkflow, unitGroupWorkflow } from './phase/workflow';
 export { unitPhaseWorkflow } from './unit/workflow';
 export { deliverNotification } from './notification/workflow';
-export { householdShardWorkflow, budgetLedgerWorkflow } from './registry/workflow';

@@ -109,6 +109,7 @@ CREATE TABLE roster_entries (
   id_number_sealed bytea,
   address_sealed bytea,
   reason_sealed  bytea,
+  illness_sealed bytea,
   erased_at      timestamptz,
   PRIMARY KEY (upload_id, entry)
 );
@@ -268,7 +269,7 @@ CREATE TABLE audit (
   action      text NOT NULL,
   phase       text,
   unit_id     text,
-  detail      jsonb,
+  detail      text NOT NULL,
   -- What the API received it at, where that decided the outcome (postmark).
   received_at timestamptz,
   -- One row per request and action, so a retried activity writes once.

@@ -5,6 +5,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApp, type LogLine } from '../../api/app';
 import { loadConfig, type Config } from '../../config';
 import type { CampaignPlan } from '../../domain/plan';
+import type { Pool } from 'pg';
+import { TEST_HOUSEHOLD_KEY_SECRET, type TestStore } from './postgres';
 import { createDevServerEnv, createTestWorker, TEST_PAYLOAD_KEYS_ENV, WEBHOOK_SECRET } from './temporal';
 import { WebhookReceiver } from './webhook-receiver';
 
@@ -29,8 +31,10 @@ const GRANTS: Record<keyof typeof TOKENS, string> = {
   union3: 'unit:union-3',
 };
 
-export function apiConfig(env: { address: string; taskQueue: string; bodyLimit?: string; timeoutMs?: number; codecCorsOrigins?: string; apiTokens?: string }): Config {
+export function apiConfig(env: { address: string; taskQueue: string; databaseUrl: string; bodyLimit?: string; timeoutMs?: number; codecCorsOrigins?: string; apiTokens?: string }): Config {
   return loadConfig({
+    DATABASE_URL: env.databaseUrl,
+    HOUSEHOLD_KEY_SECRET: TEST_HOUSEHOLD_KEY_SECRET,
     TEMPORAL_ADDRESS: env.address,
     TEMPORAL_TASK_QUEUE: env.taskQueue,
     WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET,
@@ -63,10 +67,10 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-export async function startApi(config: Config, temporal: Client): Promise<RunningApi> {
+export async function startApi(config: Config, temporal: Client, pool: Pool): Promise<RunningApi> {
   const logs: LogLine[] = [];
   const server: Server = await new Promise((resolve) => {
-    const s = createApp({ config, temporal, log: (line) => logs.push(line) }).listen(0, '127.0.0.1', () => resolve(s));
+    const s = createApp({ config, temporal, pool, log: (line) => logs.push(line) }).listen(0, '127.0.0.1', () => resolve(s));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
@@ -123,6 +127,7 @@ export interface ApiStack {
   receiver: WebhookReceiver;
   api: RunningApi;
   taskQueue: string;
+  store: TestStore;
   stop(): Promise<void>;
 }
 
@@ -130,20 +135,22 @@ export interface ApiStack {
 export async function startApiStack(): Promise<ApiStack> {
   const env = await createDevServerEnv();
   const receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
-  const { worker, taskQueue } = await createTestWorker(env);
+  const { worker, taskQueue, store } = await createTestWorker(env);
   const workerRun = worker.run();
-  const api = await startApi(apiConfig({ address: env.address, taskQueue }), env.client);
+  const api = await startApi(apiConfig({ address: env.address, taskQueue, databaseUrl: store.url }), env.client, store.pool);
   return {
     env,
     receiver,
     api,
     taskQueue,
+    store,
     async stop() {
       await api.close();
       worker.shutdown();
       await workerRun;
       await env.teardown();
       await receiver.stop();
+      await store.pool.end();
     },
   };
 }

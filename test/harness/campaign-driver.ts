@@ -2,25 +2,40 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { campaignStartOptions } from '../../domain/campaign-start';
+import type { Household } from '../../domain/household';
 import type { CampaignPlan, PhaseName } from '../../domain/plan';
+import type { VisitInput } from '../../domain/visits';
+import { campaignWorkflowId, unitPhaseWorkflowId } from '../../domain/workflow-ids';
+import { planOutline } from '../../store/records';
 import type { campaignWorkflow } from '../../workflows/campaign/workflow';
-import { campaignStartOptions, campaignWorkflowId, cancelCampaign, getCampaignState, reinstateUnit, signOffPhase } from '../../workflows/campaign/messages';
-import { extendCutoff, getUnitPhaseState, recordVisit, review, strikeEntries, submit, unitPhaseWorkflowId, type ReviewDecision, type StrikeRequest, type SubmissionContent, type VisitRequest } from '../../workflows/unit/messages';
+import { cancelCampaign, getCampaignState, reinstateUnit, signOffPhase } from '../../workflows/campaign/messages';
+import { extendCutoff, getUnitPhaseState, recordVisits, review, strikeEntries, submit, type ReviewDecision, type StrikeRequest } from '../../workflows/unit/messages';
+import type { TestStore } from './postgres';
 
-/** Drives one campaign on a test server the way its coordinator, units and reviewers would. */
+/** What a unit submits, as the API takes it: a report, figures, and for a roster its households. */
+export interface SubmissionContent {
+  report: string;
+  figures?: Record<string, number>;
+  households?: Household[];
+}
+
+/** Drives one campaign on a test server the way its coordinator, units and reviewers would, the record written as the API writes it. */
 export class CampaignDriver {
   readonly campaign: WorkflowHandle<typeof campaignWorkflow>;
 
   constructor(
     private readonly env: TestWorkflowEnvironment,
     readonly plan: CampaignPlan,
+    readonly store: TestStore,
   ) {
     this.campaign = env.client.workflow.getHandle(campaignWorkflowId(plan.id));
   }
 
-  static async start(env: TestWorkflowEnvironment, taskQueue: string, plan: CampaignPlan): Promise<CampaignDriver> {
-    await env.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', { ...campaignStartOptions(plan), taskQueue });
-    return new CampaignDriver(env, plan);
+  static async start(env: TestWorkflowEnvironment, taskQueue: string, plan: CampaignPlan, store: TestStore): Promise<CampaignDriver> {
+    await store.records.startCampaign(plan, { requestId: `start:${plan.id}`, actor: plan.coordinator.id });
+    await env.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', { ...campaignStartOptions(planOutline(plan)), taskQueue });
+    return new CampaignDriver(env, plan, store);
   }
 
   /** Skips server time forward to an instant (no-op if it has passed). */
@@ -38,7 +53,7 @@ export class CampaignDriver {
     return this.env.client.workflow.getHandle(unitPhaseWorkflowId(this.plan.id, phase, unitId));
   }
 
-  /** The unit workflow exists once its phase has started; wait for it. */
+  /** The unit workflow exists once its phase has started; wait for it and read its live state. */
   async unitState(phase: PhaseName, unitId: string) {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -50,38 +65,57 @@ export class CampaignDriver {
     }
   }
 
+  /** The unit's part in a phase as the record keeps it (what the API answers). */
+  async record(phase: PhaseName, unitId: string) {
+    const record = await this.store.views.unitPhase(this.plan.id, phase, unitId);
+    if (!record) throw new Error(`unit ${unitId} has no ${phase} record`);
+    return record;
+  }
+
+  /** The server's current time, as the API would stamp a request it receives now. */
+  private async receivedAt(): Promise<string> {
+    return new Date(await this.env.currentTimeMs()).toISOString();
+  }
+
   submit(phase: PhaseName, unitId: string, requestId: string = randomUUID()) {
     return this.submitContent(phase, unitId, { report: `${unitId} ${phase} 報送`, figures: { households: 20 } }, requestId);
   }
 
-  async submitContent(phase: PhaseName, unitId: string, content: Omit<SubmissionContent, 'kind'>, requestId: string = randomUUID()) {
+  async submitContent(phase: PhaseName, unitId: string, { households, ...content }: SubmissionContent, requestId: string = randomUUID()) {
     const kind = this.phase(phase).submission.kind;
     await this.unitState(phase, unitId);
-    return this.unit(phase, unitId).executeUpdate(submit, { updateId: requestId, args: [{ requestId, actor: unitId, content: { kind, ...content } }] });
+    const uploadId = `upload:${requestId}`;
+    if (households) await this.store.records.stageHouseholds({ campaignId: this.plan.id, unitId, uploadId, actor: unitId, households });
+    const roster = households ? { uploadId, entries: households.length } : undefined;
+    return this.unit(phase, unitId).executeUpdate(submit, { updateId: requestId, args: [{ requestId, actor: unitId, receivedAt: await this.receivedAt(), kind, ...content, ...(roster ? { roster } : {}) }] });
   }
 
-  strike(phase: PhaseName, unitId: string, entries: StrikeRequest['entries'], requestId: string = randomUUID()) {
+  async strike(phase: PhaseName, unitId: string, entries: StrikeRequest['entries'], requestId: string = randomUUID()) {
     const supervisor = this.plan.units.find((u) => u.id === unitId)!.supervisor;
-    return this.unit(phase, unitId).executeUpdate(strikeEntries, { updateId: requestId, args: [{ requestId, actor: supervisor, entries }] });
+    return this.unit(phase, unitId).executeUpdate(strikeEntries, { updateId: requestId, args: [{ requestId, actor: supervisor, receivedAt: await this.receivedAt(), entries }] });
   }
 
-  review(phase: PhaseName, unitId: string, decision: ReviewDecision, reason?: string, requestId: string = randomUUID()) {
+  async review(phase: PhaseName, unitId: string, decision: ReviewDecision, reason?: string, requestId: string = randomUUID()) {
     const supervisor = this.plan.units.find((u) => u.id === unitId)!.supervisor;
-    return this.unit(phase, unitId).executeUpdate(review, { updateId: requestId, args: [{ requestId, actor: supervisor, decision, reason }] });
+    return this.unit(phase, unitId).executeUpdate(review, { updateId: requestId, args: [{ requestId, actor: supervisor, receivedAt: await this.receivedAt(), decision, reason }] });
   }
 
   approve(phase: PhaseName, unitId: string) {
     return this.review(phase, unitId, 'approve');
   }
 
-  async visit(unitId: string, visit: Omit<VisitRequest, 'requestId' | 'actor'>, requestId: string = randomUUID()) {
-    await this.unitState('visiting', unitId);
-    return this.unit('visiting', unitId).executeUpdate(recordVisit, { updateId: requestId, args: [{ requestId, actor: unitId, ...visit }] });
+  async visit(unitId: string, visit: VisitInput, requestId: string = randomUUID()) {
+    return this.visits(unitId, [visit], requestId);
   }
 
-  extend(phase: PhaseName, unitId: string, cutoff: string, reason = '村委換屆,延後報送') {
+  async visits(unitId: string, visits: VisitInput[], requestId: string = randomUUID()) {
+    await this.unitState('visiting', unitId);
+    return this.unit('visiting', unitId).executeUpdate(recordVisits, { updateId: requestId, args: [{ requestId, actor: unitId, receivedAt: await this.receivedAt(), visits }] });
+  }
+
+  async extend(phase: PhaseName, unitId: string, cutoff: string, reason = '村委換屆,延後報送') {
     const requestId = randomUUID();
-    return this.unit(phase, unitId).executeUpdate(extendCutoff, { updateId: requestId, args: [{ requestId, actor: this.plan.coordinator.id, cutoff, reason }] });
+    return this.unit(phase, unitId).executeUpdate(extendCutoff, { updateId: requestId, args: [{ requestId, actor: this.plan.coordinator.id, receivedAt: await this.receivedAt(), cutoff, reason }] });
   }
 
   signOff(phase: PhaseName, requestId: string = randomUUID()) {
@@ -100,6 +134,11 @@ export class CampaignDriver {
 
   state() {
     return this.campaign.query(getCampaignState);
+  }
+
+  /** The campaign as the record keeps it (what the API answers). */
+  campaignRecord() {
+    return this.store.views.campaign(this.plan.id);
   }
 
   /** Waits (real time) until the campaign's state satisfies the predicate. */

@@ -6,6 +6,7 @@ import { campaignSearchAttributes } from '../../domain/search-attributes';
 import { serverExecutable } from '../../config/temporal-servers';
 import { createCampaignWorker, type CampaignWorkerDeps } from '../../worker/create-worker';
 import { addSearchAttributes } from '../../worker/search-attributes';
+import { createTestStore, type TestStore } from './postgres';
 
 export const WEBHOOK_SECRET = 'test-signing-secret-0123456789';
 
@@ -37,12 +38,13 @@ export async function createDevServerEnv(server: Pick<NonNullable<LocalTestWorkf
 
 export const uniqueId = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
-/** A fresh worker on a task queue of its own, with the real notifier pointed at the test's receiver. */
+/** A fresh worker on a task queue of its own, with the real notifier pointed at the test's receiver and a record (a fresh database unless given one). */
 export async function createTestWorker(
   env: TestWorkflowEnvironment,
   taskQueue = uniqueId('tq'),
-  options: Partial<Pick<CampaignWorkerDeps, 'maxCachedWorkflows' | 'dataConverter' | 'client'>> = {},
-): Promise<{ worker: Worker; taskQueue: string }> {
+  { store: given, ...options }: Partial<Pick<CampaignWorkerDeps, 'maxCachedWorkflows' | 'dataConverter' | 'client'>> & { store?: TestStore } = {},
+): Promise<{ worker: Worker; taskQueue: string; store: TestStore }> {
+  const store = given ?? (await createTestStore());
   const codePath = process.env.RELIEF_WORKFLOW_BUNDLE;
   if (!codePath) throw new Error('RELIEF_WORKFLOW_BUNDLE is unset: run the tests through jest (test/harness/global-setup.ts bundles the workflows)');
   const worker = await createCampaignWorker({
@@ -53,7 +55,8 @@ export async function createTestWorker(
     notifier: { signingSecret: WEBHOOK_SECRET, log: () => {}, requestTimeoutMs: 2_000 },
     dataConverter: testDataConverter,
     workflowBundle: { codePath },
+    records: store.records,
     ...options,
   });
-  return { worker, taskQueue };
+  return { worker, taskQueue, store };
 }

@@ -1,6 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { CampaignPlan, PhaseName } from '../../domain/plan';
-import { CampaignId, CampaignOrganizer, CampaignPhase, CampaignStatus as CampaignStatusKey } from '../../domain/search-attributes';
+import type { PhaseName } from '../../domain/plan';
 
 export const CAMPAIGN_STATUSES = ['running', 'awaiting-sign-off', 'completed', 'cancelled'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
@@ -21,16 +20,17 @@ export interface ActorRecord {
   at: string;
 }
 
+/** A phase as the campaign sees it: counts, not unit lists (those are in the record). */
 export interface CampaignPhaseSummary {
   name: PhaseName;
   status: CampaignPhaseStatus;
   startedAt?: string;
   closedAt?: string;
-  participants: string[];
-  approved: string[];
-  forfeited: string[];
+  participants: number;
+  approved: number;
+  forfeited: number;
   signOff?: ActorRecord & { note?: string };
-  signOffReminders: string[];
+  signOffReminders: number;
 }
 
 export interface ReinstatementRecord extends ActorRecord {
@@ -47,9 +47,6 @@ export interface CampaignState {
   status: CampaignStatus;
   currentPhase?: PhaseName;
   phases: CampaignPhaseSummary[];
-  /** Units out of the campaign, with the phase they forfeited. */
-  excluded: { unitId: string; forfeitedIn: PhaseName }[];
-  reinstatements: ReinstatementRecord[];
   cancellation?: ActorRecord & { reason: string };
   startedAt: string;
   closedAt?: string;
@@ -79,22 +76,3 @@ export const signOffPhase = defineUpdate<CampaignState, [SignOffRequest]>('signO
 export const reinstateUnit = defineUpdate<ReinstatementRecord, [ReinstateRequest]>('reinstateUnit');
 export const cancelCampaign = defineUpdate<CampaignState, [CancelRequest]>('cancelCampaign');
 export const getCampaignState = defineQuery<CampaignState>('getCampaignState');
-/** The plan the campaign runs, for the upward report (its standards, sources, budgets and cost splits). */
-export const getCampaignPlan = defineQuery<CampaignPlan>('getCampaignPlan');
-
-export const campaignWorkflowId = (campaignId: string): string => `campaign:${campaignId}`;
-
-/** How every client starts a campaign: its business-key id, the plan, what managers filter on, a readable summary. */
-export function campaignStartOptions(plan: CampaignPlan) {
-  return {
-    workflowId: campaignWorkflowId(plan.id),
-    args: [plan] as [CampaignPlan],
-    typedSearchAttributes: [
-      { key: CampaignId, value: plan.id },
-      { key: CampaignOrganizer, value: plan.organizer },
-      { key: CampaignStatusKey, value: 'running' },
-      { key: CampaignPhase, value: plan.phases[0]!.name },
-    ],
-    staticSummary: `${plan.title} · ${plan.organizer}`,
-  };
-}

@@ -11,6 +11,7 @@ export const NOTIFICATION_KINDS = [
   'objection-reminder',
   'objection-escalated',
   'objection-decided',
+  'addition-requested',
   'unit-forfeited',
   'review-overdue',
   'review-escalated',
@@ -19,6 +20,9 @@ export const NOTIFICATION_KINDS = [
   'campaign-cancelled',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+/** What a unit's record lists a notification under: a reminder to it, an escalation about it, or a plain notice. */
+export type NotificationCategory = 'reminder' | 'escalation' | 'notice';
 
 export type RecipientRole = 'unit' | 'reviewer' | 'coordinator';
 
@@ -36,8 +40,17 @@ export interface Notification {
   phase?: PhaseName;
   unitId?: string;
   recipient: Recipient;
+  /** The text for people, rendered at dispatch in the campaign's language and time zone (domain/notification-text.ts). */
   message: string;
+  /** The campaign's time zone: instants in the text are written in it, as offices write them. */
+  timeZone: string;
   /** Instant (ISO-8601) at which the workflow decided to notify. */
   occurredAt: string;
   data?: Record<string, string | number | boolean | undefined>;
+}
+
+/** What the dispatcher is handed: the notification before its text is rendered, and how the record files it. */
+export interface Dispatch {
+  notification: Omit<Notification, 'message'>;
+  category: NotificationCategory;
 }

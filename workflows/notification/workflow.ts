@@ -1,7 +1,9 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { NotificationDispatcher } from '../../activities/dispatcher';
 import type { Notifier } from '../../activities/notifier';
-import type { Notification } from './messages';
+import type { Notification, NotificationCategory } from './messages';
+
+export type { NotificationCategory };
 
 const { deliverNotificationWebhook } = proxyActivities<Notifier>({
   startToCloseTimeout: '30 seconds',
@@ -22,7 +24,7 @@ export async function deliverNotification(notification: Notification): Promise<v
   await deliverNotificationWebhook(notification);
 }
 
-export type NotificationDraft = Omit<Notification, 'id' | 'occurredAt' | 'campaignId'> & {
+export type NotificationDraft = Omit<Notification, 'id' | 'occurredAt' | 'campaignId' | 'message'> & {
   /** What makes this notification unique within its workflow (e.g. the reminder offset and cutoff). */
   key: string;
 };
@@ -31,14 +33,14 @@ export type NotificationDraft = Omit<Notification, 'id' | 'occurredAt' | 'campai
  * Hands a notification to its own delivery workflow and returns once that has started. The id is
  * deterministic, so a replayed or repeated send starts nothing new and receivers can drop duplicates.
  */
-export async function notify(campaignId: string, draft: NotificationDraft): Promise<Notification> {
+export async function notify(campaignId: string, draft: NotificationDraft, category: NotificationCategory = 'notice'): Promise<Omit<Notification, 'message'>> {
   const { key, ...rest } = draft;
-  const notification: Notification = {
+  const notification: Omit<Notification, 'message'> = {
     ...rest,
     campaignId,
     id: `${workflowInfo().workflowId}:${draft.kind}:${key}:${draft.recipient.role}:${draft.recipient.id}`,
     occurredAt: new Date(Date.now()).toISOString(),
   };
-  await dispatchNotification(notification);
+  await dispatchNotification({ notification, category });
   return notification;
 }

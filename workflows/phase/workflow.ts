@@ -1,27 +1,20 @@
-import { executeChild, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { executeChild, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import type { Records } from '../../store/records';
 import { CampaignCutoff, CampaignId, CampaignPhase, CampaignStatus, CampaignUnit } from '../../domain/search-attributes';
-import { unitPhaseWorkflowId, type UnitPhaseOutcome } from '../unit/messages';
+import { UNITS_PER_GROUP, unitGroupWorkflowId, unitPhaseWorkflowId } from '../../domain/workflow-ids';
+import type { UnitPhaseOutcome } from '../unit/messages';
 import { unitPhaseWorkflow } from '../unit/workflow';
-import { UNITS_PER_GROUP, getPhaseState, unitGroupWorkflowId, type PhaseInput, type PhaseResult, type PhaseState } from './messages';
+import { getPhaseState, type GroupInput, type PhaseInput, type PhaseResult, type PhaseState } from './messages';
+
+const { loadParticipants } = proxyActivities<Records>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' } });
 
 /** One phase of a campaign: its units' workflows, in groups, from opening until each has ended. */
 export async function phaseWorkflow(input: PhaseInput): Promise<PhaseResult> {
   const { phase, campaignId } = input;
-  const groups: PhaseInput[] = [];
-  for (let i = 0; i < input.units.length; i += UNITS_PER_GROUP) groups.push({ ...input, units: input.units.slice(i, i + UNITS_PER_GROUP) });
+  const groups: GroupInput[] = [];
+  for (let offset = 0; offset < input.unitCount; offset += UNITS_PER_GROUP) groups.push({ ...input, offset, limit: Math.min(UNITS_PER_GROUP, input.unitCount - offset) });
 
-  const state: PhaseState = {
-    campaignId,
-    phase: phase.name,
-    status: 'scheduled',
-    opensAt: phase.opensAt,
-    cutoff: phase.cutoff,
-    unitIds: input.units.map((u) => u.id),
-    groupsClosed: 0,
-    groups: groups.length,
-    approved: [],
-    forfeited: [],
-  };
+  const state: PhaseState = { campaignId, phase: phase.name, status: 'scheduled', opensAt: phase.opensAt, cutoff: phase.cutoff, groupsClosed: 0, groups: groups.length, participants: 0, approved: 0, forfeited: 0 };
   setHandler(getPhaseState, () => state);
 
   const setStatus = (status: PhaseState['status']) => {
@@ -35,7 +28,7 @@ export async function phaseWorkflow(input: PhaseInput): Promise<PhaseResult> {
     if (state.status === 'scheduled') setStatus('open');
   }
 
-  async function runGroup(group: PhaseInput, index: number) {
+  async function runGroup(group: GroupInput, index: number) {
     const result = await executeChild(unitGroupWorkflow, {
       workflowId: unitGroupWorkflowId(campaignId, phase.name, index),
       args: [group],
@@ -43,29 +36,31 @@ export async function phaseWorkflow(input: PhaseInput): Promise<PhaseResult> {
         { key: CampaignId, value: campaignId },
         { key: CampaignPhase, value: phase.name },
       ],
-      staticSummary: `${input.campaignTitle} · ${phase.name} · units ${index * UNITS_PER_GROUP + 1}–${index * UNITS_PER_GROUP + group.units.length}`,
+      staticSummary: `${input.campaignTitle} · ${phase.name} · units ${group.offset + 1}–${group.offset + group.limit}`,
     });
-    state.approved.push(...result.approved);
-    state.forfeited.push(...result.forfeited);
+    state.participants += result.participants;
+    state.approved += result.approved;
+    state.forfeited += result.forfeited;
     state.groupsClosed++;
   }
 
   await Promise.all([markOpenOnTime(), ...groups.map(runGroup)]);
   setStatus('closed');
-  return { approved: state.approved, forfeited: state.forfeited };
+  return { participants: state.participants, approved: state.approved, forfeited: state.forfeited };
 }
 
-/** Runs one group of units' workflows to their ends; see UNITS_PER_GROUP for why groups exist. */
-export async function unitGroupWorkflow(input: PhaseInput): Promise<PhaseResult> {
+/** Runs one group of units' workflows to their ends, loading its units from the record; see UNITS_PER_GROUP. */
+export async function unitGroupWorkflow(input: GroupInput): Promise<PhaseResult> {
   const { phase, campaignId } = input;
+  const units = await loadParticipants({ campaignId, phase: phase.name, offset: input.offset, limit: input.limit });
   const reviewerById = new Map(input.reviewers.map((r) => [r.id, r]));
   const outcomes = await Promise.all(
-    input.units.map(async (unit): Promise<[string, UnitPhaseOutcome]> => {
+    units.map(async (unit): Promise<UnitPhaseOutcome> => {
       const supervisor = reviewerById.get(unit.supervisor);
       if (!supervisor) throw new Error(`unit ${unit.id}: supervisor ${unit.supervisor} is not in the plan`);
-      const outcome = await executeChild(unitPhaseWorkflow, {
+      return executeChild(unitPhaseWorkflow, {
         workflowId: unitPhaseWorkflowId(campaignId, phase.name, unit.id),
-        args: [{ campaignId, campaignTitle: input.campaignTitle, phase, unit, supervisor, coordinator: input.coordinator, rosterRules: input.rosterRules, registry: input.registry }],
+        args: [{ campaignId, campaignTitle: input.campaignTitle, timeZone: input.timeZone, phase, unit, supervisor, coordinator: input.coordinator, rosterRules: input.rosterRules }],
         typedSearchAttributes: [
           { key: CampaignId, value: campaignId },
           { key: CampaignPhase, value: phase.name },
@@ -75,11 +70,7 @@ export async function unitGroupWorkflow(input: PhaseInput): Promise<PhaseResult>
         ],
         staticSummary: `${input.campaignTitle} · ${phase.name} · ${unit.name} · cutoff ${phase.cutoff}`,
       });
-      return [unit.id, outcome];
     }),
   );
-  return {
-    approved: outcomes.filter(([, o]) => o === 'approved').map(([id]) => id),
-    forfeited: outcomes.filter(([, o]) => o === 'forfeited').map(([id]) => id),
-  };
+  return { participants: units.length, approved: outcomes.filter((o) => o === 'approved').length, forfeited: outcomes.filter((o) => o === 'forfeited').length };
 }

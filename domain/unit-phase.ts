@@ -1,0 +1,57 @@
+import type { PhaseName, SubmissionKind } from './plan';
+import { UnitPhaseFailure, type ObjectionProgress, type UnitPhaseFailureType, type UnitPhaseState } from '../workflows/unit/messages';
+
+// Derivations from a unit phase's state, shared by its workflow and by the API (which answers for
+// a workflow that has ended from the record, with the same words).
+
+export const unitPhaseWorkflowId = (campaignId: string, phase: PhaseName, unitId: string): string => `campaign:${campaignId}:${phase}:unit:${unitId}`;
+
+/**
+ * How long after its cutoff a unit waits before it forfeits: a request the API received before the
+ * cutoff may still be on its way to the workflow (the API waits up to its API_UPDATE_WAIT_MS), and
+ * it is judged by its receipt instant, not by when it arrives.
+ */
+export const POSTMARK_GRACE_MS = 30_000;
+
+/**
+ * The instant a request counts as received: the API's receipt instant, but never earlier than the
+ * grace allows, so a stale or skewed stamp cannot make a late request look on time.
+ */
+export const postmark = (receivedAt: string, now: number): number => Math.max(Date.parse(receivedAt), now - POSTMARK_GRACE_MS);
+
+/** Why a request is refused: the failure type, and words for the person. */
+export interface Refusal {
+  type: UnitPhaseFailureType;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** Why a unit in this state may not submit what the API received at receivedAt, or undefined if it may. */
+export function submissionRefusal(state: Pick<UnitPhaseState, 'status' | 'cutoff' | 'unitId' | 'phase' | 'opensAt' | 'expects' | 'submissions'>, receivedAt: number, kind: SubmissionKind): Refusal | undefined {
+  const cutoffPassed: Refusal = {
+    type: UnitPhaseFailure.CutoffPassed,
+    message: `the cutoff ${state.cutoff} has passed: unit ${state.unitId}'s ${state.phase} submission is forfeited (逾期不接收)`,
+    details: { cutoff: state.cutoff, forfeited: true },
+  };
+  switch (state.status) {
+    case 'scheduled':
+      return { type: UnitPhaseFailure.NotOpenYet, message: `the ${state.phase} phase opens at ${state.opensAt}`, details: { opensAt: state.opensAt } };
+    case 'submitted':
+      return { type: UnitPhaseFailure.AwaitingReview, message: `submission ${state.submissions} is awaiting review` };
+    case 'approved':
+      return { type: UnitPhaseFailure.AlreadyApproved, message: `unit ${state.unitId} is already approved for ${state.phase}` };
+    case 'cancelled':
+      return { type: UnitPhaseFailure.Closed, message: 'the campaign was cancelled' };
+    case 'forfeited':
+      return cutoffPassed;
+    case 'open':
+    case 'rejected':
+      if (receivedAt >= Date.parse(state.cutoff)) return cutoffPassed;
+  }
+  if (kind !== state.expects) {
+    return { type: UnitPhaseFailure.WrongSubmissionKind, message: `the ${state.phase} phase takes a ${state.expects}, not a ${kind}` };
+  }
+  return undefined;
+}
+
+export const openObjections = (state: Pick<UnitPhaseState, 'objections'>): ObjectionProgress[] => state.objections.filter((o) => !o.decision);

@@ -1,0 +1,88 @@
+import { ActivityFailure, ApplicationFailure, condition, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import type { Records } from '../../store/records';
+import type { Refusal } from '../../store/refusal';
+import { CampaignStatus } from '../../domain/search-attributes';
+import type { NotificationCategory, NotificationDraft } from '../notification/workflow';
+import type { Recipient } from '../notification/messages';
+import type { UnitPhaseInput, UnitPhaseState, UnitPhaseStatus } from './messages';
+
+// What every handler module of the unit workflow shares: its input and state, the record's
+// activities, the outbox, and one lock so that handlers run one at a time (each re-checks the state
+// it found when its turn came: samples-typescript's safe-message-handlers).
+
+/** One round trip to the database per operation; a refusal is an answer, not an error, so never retried. */
+export const store = proxyActivities<Records>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
+});
+
+/** Request ids remembered across runs: enough for the retries that come within minutes of a request. */
+const APPLIED_KEPT = 500;
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+
+export const fail = (type: string, message: string, details?: Record<string, unknown>): ApplicationFailure =>
+  ApplicationFailure.create({ type, message, nonRetryable: true, details: details ? [details] : undefined });
+
+export const refused = (refusal: Refusal): ApplicationFailure => fail(refusal.type, refusal.message, refusal.details);
+
+export interface UnitContext {
+  input: UnitPhaseInput;
+  state: UnitPhaseState;
+  recipients: Record<'unit' | 'supervisor' | 'coordinator', Recipient>;
+  target: { campaignId: string; phase: UnitPhaseInput['phase']['name']; unitId: string };
+  cutoff(): number;
+  setStatus(status: UnitPhaseStatus): void;
+  send(draft: Omit<NotificationDraft, 'phase' | 'unitId' | 'timeZone'>, category?: NotificationCategory): void;
+  /** Runs fn alone among handlers, marks the request applied, and wakes the main loop. */
+  exclusively<T>(requestId: string, fn: () => Promise<T>): Promise<T>;
+  applied(requestId: string): boolean;
+  isTerminal(): boolean;
+}
+
+export function createContext(input: UnitPhaseInput, state: UnitPhaseState, outbox: { draft: NotificationDraft; category?: NotificationCategory }[], onChange: () => void): UnitContext {
+  const { unit, supervisor, coordinator, phase } = input;
+  let busy = false;
+  const appliedIds = new Set(state.applied);
+  return {
+    input,
+    state,
+    recipients: {
+      unit: { role: 'unit', id: unit.id, webhook: unit.notify.webhook },
+      supervisor: { role: 'reviewer', id: supervisor.id, webhook: supervisor.notify.webhook },
+      coordinator: { role: 'coordinator', id: coordinator.id, webhook: coordinator.notify.webhook },
+    },
+    target: { campaignId: input.campaignId, phase: phase.name, unitId: unit.id },
+    cutoff: () => Date.parse(state.cutoff),
+    setStatus(status) {
+      state.status = status;
+      upsertSearchAttributes([{ key: CampaignStatus, value: status }]);
+    },
+    send(draft, category) {
+      outbox.push({ draft: { ...draft, phase: phase.name, unitId: unit.id, timeZone: input.timeZone }, category });
+    },
+    async exclusively(requestId, fn) {
+      await condition(() => !busy);
+      busy = true;
+      try {
+        const result = await fn().catch((err: unknown) => {
+          // The record's typed refusals reach the caller as the Update's own failure.
+          if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) throw err.cause;
+          throw err;
+        });
+        if (!appliedIds.has(requestId)) {
+          appliedIds.add(requestId);
+          state.applied.push(requestId);
+          if (state.applied.length > APPLIED_KEPT) appliedIds.delete(state.applied.shift()!);
+        }
+        return result;
+      } finally {
+        busy = false;
+        state.updatesThisRun++;
+        onChange();
+      }
+    },
+    applied: (requestId) => appliedIds.has(requestId),
+    isTerminal: () => state.status === 'approved' || state.status === 'forfeited' || state.status === 'cancelled',
+  };
+}

@@ -1,0 +1,163 @@
+import { setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { CampaignCutoff } from '../../domain/search-attributes';
+import { openObjections, postmark, submissionRefusal } from '../../domain/unit-phase';
+import { fail, iso, refused, store, type UnitContext } from './context';
+import { UnitPhaseFailure, extendCutoff, review, strikeEntries, submit, type ExtensionRecord, type ReviewResult, type StrikeResult, type SubmitResult } from './messages';
+
+// Every phase: the unit submits, its supervisor reviews (approve, reject with a reason, or strike
+// single entries of a roster), the coordinator may move the cutoff. Each writes its record first
+// and changes the state only once the write is durable.
+
+export function registerSubmissionHandlers(ctx: UnitContext): void {
+  const { state, input, target } = ctx;
+  const { unit, supervisor, phase } = input;
+  const takesRoster = input.rosterRules !== undefined && phase.submission.kind === 'applicant-roster';
+
+  const refusalOf = (receivedAt: string, kind: typeof phase.submission.kind) => submissionRefusal(state, postmark(receivedAt, Date.now()), kind);
+
+  setHandler(
+    submit,
+    (request) =>
+      ctx.exclusively(request.requestId, async (): Promise<SubmitResult> => {
+        const fresh = !ctx.applied(request.requestId);
+        const refusal = fresh ? refusalOf(request.receivedAt, request.kind) : undefined;
+        if (refusal) throw refused(refusal);
+        const at = iso(Date.now());
+        const outcome = await store.recordSubmission({ ...target, requestId: request.requestId, actor: request.actor, receivedAt: request.receivedAt, at, kind: request.kind, report: request.report, figures: request.figures, uploadId: request.roster?.uploadId });
+        if (!outcome.ok) throw refused(outcome.refusal);
+        if (!outcome.duplicate) {
+          state.submissions = outcome.number;
+          state.pending = { number: outcome.number, submittedAt: outcome.recordedAt };
+          ctx.setStatus('submitted');
+        }
+        return { submissionNumber: outcome.number, status: state.status, submittedAt: outcome.recordedAt, receivedAt: outcome.receivedAt };
+      }),
+    {
+      validator: (request) => {
+        if (ctx.applied(request.requestId)) return;
+        const refusal = refusalOf(request.receivedAt, request.kind);
+        if (refusal) throw refused(refusal);
+        if (!takesRoster) return;
+        if (!request.roster?.entries) throw fail(UnitPhaseFailure.RosterRequired, 'an applicant roster lists its households (households[])');
+        if (request.roster.entries > unit.quota) throw fail(UnitPhaseFailure.QuotaExceeded, `the roster lists ${request.roster.entries} households; unit ${unit.id}'s quota (名額) is ${unit.quota}`);
+      },
+    },
+  );
+
+  const reviewRefusal = (decision: 'approve' | 'reject' | 'strike', reason: string | undefined, actor: string) => {
+    if (actor !== supervisor.id) return fail(UnitPhaseFailure.NotSupervisor, `${actor} does not supervise unit ${unit.id}`);
+    if (state.status !== 'submitted') return fail(UnitPhaseFailure.NothingToReview, `unit ${unit.id} has no submission awaiting review (status ${state.status})`);
+    if (decision === 'reject' && !reason?.trim()) return fail(UnitPhaseFailure.ReasonRequired, 'a rejection needs a reason');
+    // The notice period closes with the unit's approval, so no objection may be left undecided (the phase cannot close).
+    const open = openObjections(state);
+    if (decision === 'approve' && open.length) {
+      const numbers = open.map((o) => o.number);
+      return fail(UnitPhaseFailure.ObjectionsOpen, `unit ${unit.id} cannot be approved while objection${numbers.length === 1 ? '' : 's'} ${numbers.join(', ')} await${numbers.length === 1 ? 's' : ''} the coordinator's decision`, { objections: numbers });
+    }
+    return undefined;
+  };
+
+  setHandler(
+    review,
+    (request) =>
+      ctx.exclusively(request.requestId, async (): Promise<ReviewResult> => {
+        const fresh = !ctx.applied(request.requestId);
+        const refusal = fresh ? reviewRefusal(request.decision, request.reason, request.actor) : undefined;
+        if (refusal) throw refusal;
+        const reviewedAt = iso(Date.now());
+        const number = state.pending?.number ?? state.submissions;
+        const { duplicate } = await store.recordReview({ ...target, requestId: request.requestId, actor: request.actor, receivedAt: request.receivedAt, at: reviewedAt, decision: request.decision, reason: request.reason, submissionNumber: number });
+        if (duplicate) return { status: state.status, reviewedAt };
+        state.pending = undefined;
+        state.lastDecision = request.decision;
+        if (request.decision === 'approve') {
+          state.approvedAt = reviewedAt;
+          ctx.setStatus('approved');
+        } else {
+          ctx.setStatus('rejected');
+          // A rejection after the cutoff leaves nothing to resubmit by: the unit is told it forfeits.
+          const canResubmit = Date.now() < ctx.cutoff();
+          ctx.send({ kind: 'submission-rejected', key: `submission-${number}`, recipient: ctx.recipients.unit, data: { campaignTitle: input.campaignTitle, unitName: unit.name, phase: phase.name, submissionNumber: number, submission: phase.submission.kind, reason: request.reason, cutoff: state.cutoff, canResubmit } });
+        }
+        return { status: state.status, reviewedAt };
+      }),
+    {
+      validator: (request) => {
+        if (ctx.applied(request.requestId)) return;
+        const refusal = reviewRefusal(request.decision, request.reason, request.actor);
+        if (refusal) throw refusal;
+      },
+    },
+  );
+
+  const strikeRefusal = (request: { actor: string; entries: { entry: number; reason: string }[] }) => {
+    const refusal = reviewRefusal('strike', undefined, request.actor);
+    if (refusal) return refusal;
+    const asked = new Set<number>();
+    for (const { entry, reason } of request.entries) {
+      if (asked.has(entry)) return fail(UnitPhaseFailure.InvalidStrike, `entry ${entry} is named twice`, { entry });
+      if (!reason.trim()) return fail(UnitPhaseFailure.ReasonRequired, `striking entry ${entry} needs a reason`, { entry });
+      asked.add(entry);
+    }
+    if (!asked.size) return fail(UnitPhaseFailure.InvalidStrike, 'name at least one entry to strike');
+    return undefined;
+  };
+
+  setHandler(
+    strikeEntries,
+    (request) =>
+      ctx.exclusively(request.requestId, async (): Promise<StrikeResult> => {
+        const fresh = !ctx.applied(request.requestId);
+        const refusal = fresh ? strikeRefusal(request) : undefined;
+        if (refusal) throw refusal;
+        const struckAt = iso(Date.now());
+        const number = state.pending?.number ?? state.submissions;
+        const outcome = await store.recordStrikes({ ...target, requestId: request.requestId, actor: request.actor, at: struckAt, submissionNumber: number, entries: request.entries });
+        if (!outcome.ok) throw refused(outcome.refusal);
+        const entries = request.entries.map((e) => e.entry).join(', ');
+        if (fresh) ctx.send({ kind: 'entries-struck', key: request.requestId, recipient: ctx.recipients.unit, data: { campaignTitle: input.campaignTitle, unitName: unit.name, phase: phase.name, submissionNumber: number, entries } });
+        return { requestId: request.requestId, submissionNumber: number, entries: request.entries, remaining: outcome.remaining, struckAt };
+      }),
+    {
+      validator: (request) => {
+        if (ctx.applied(request.requestId)) return;
+        const refusal = strikeRefusal(request);
+        if (refusal) throw refusal;
+      },
+    },
+  );
+
+  const extensionRefusal = (to: number) => {
+    const cutoff = ctx.cutoff();
+    if (ctx.isTerminal()) return fail(UnitPhaseFailure.InvalidExtension, `unit ${unit.id} is already ${state.status} for ${phase.name}`);
+    if (Date.now() >= cutoff) return fail(UnitPhaseFailure.InvalidExtension, `the cutoff ${state.cutoff} has already passed; reinstate the unit instead`, { cutoff: state.cutoff });
+    if (!(to > cutoff)) return fail(UnitPhaseFailure.InvalidExtension, `the new cutoff ${iso(to)} is not later than the current one, ${state.cutoff}`, { cutoff: state.cutoff });
+    return undefined;
+  };
+
+  setHandler(
+    extendCutoff,
+    (request) =>
+      ctx.exclusively(request.requestId, async (): Promise<ExtensionRecord> => {
+        const to = Date.parse(request.cutoff);
+        const fresh = !ctx.applied(request.requestId);
+        const refusal = fresh ? extensionRefusal(to) : undefined;
+        if (refusal) throw refusal;
+        const record: ExtensionRecord = { requestId: request.requestId, actor: request.actor, from: state.cutoff, to: iso(to), reason: request.reason, extendedAt: iso(Date.now()) };
+        await store.recordExtension({ ...target, ...record, at: record.extendedAt });
+        if (fresh) {
+          state.cutoff = record.to;
+          upsertSearchAttributes([{ key: CampaignCutoff, value: new Date(to) }]);
+        }
+        return record;
+      }),
+    {
+      validator: (request) => {
+        if (ctx.applied(request.requestId)) return;
+        const refusal = extensionRefusal(Date.parse(request.cutoff));
+        if (refusal) throw refusal;
+      },
+    },
+  );
+
+}
