@@ -147,10 +147,17 @@ function isBodyParserError(err: unknown): err is { type: string; status: number;
   return err instanceof Error && typeof (err as { status?: unknown }).status === 'number';
 }
 
-/** PostgreSQL down, restarting or refusing connections: SQLSTATE class 08 (connection) and 57P (operator intervention). */
+/** Socket failures as Node raises them (a string code, a syscall): only pg surfaces these; the Temporal client wraps its own in gRPC errors. */
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
+
+/** PostgreSQL down, restarting or refusing connections: SQLSTATE class 08 (connection), 57P01–03 (shutdown), its socket failing, or pg's own words for a dropped connection. */
 function isDatabaseUnavailable(err: unknown): boolean {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && (/^08|^57P0[1-3]$/.test(code) || (code === 'ECONNREFUSED' && /:5\d{3,4}\b/.test(String((err as Error).message))));
+  // Not `instanceof Error`: Node's socket errors come from another realm under jest's sandbox.
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, syscall, message } = err as { code?: unknown; syscall?: unknown; message?: unknown };
+  if (typeof code === 'string' && /^08...$|^57P0[1-3]$/.test(code)) return true;
+  if (typeof code === 'string' && typeof syscall === 'string' && SOCKET_CODES.has(code)) return true;
+  return typeof message === 'string' && /^Connection terminated|^timeout exceeded when trying to connect/.test(message);
 }
 
 /** The client throws plain Errors when it cannot reach the server at all (e.g. connection refused at connect time). */

@@ -11,7 +11,7 @@ import type { Action, Scope } from './access';
 import { auditCsv } from './audit';
 import type { Caller, Campaigns } from './campaigns';
 import { codecBody, codecResultSchema, runCodec } from './codec';
-import { ApiError, temporalUnavailable } from './errors';
+import { ApiError, fromRefusal, temporalUnavailable } from './errors';
 import type { NoticeLinks } from './notices';
 import {
   campaignListSchema,
@@ -535,7 +535,7 @@ export const routes: Route[] = [
     handle: async ({ params, body, caller, notices, campaigns }) => {
       const target = notices.open(params.noticeToken);
       if (body.kind === 'ineligible-household' && body.entry !== undefined && !(await campaigns.notice(target.campaignId, target.unitId)).some((e) => e.entry === body.entry)) {
-        throw new ApiError(409, UnitPhaseFailure.InvalidObjection, `an ineligible-household objection names an entry of the published roster; ${body.entry} is not one`, { details: { entry: body.entry } });
+        throw fromRefusal({ type: UnitPhaseFailure.InvalidObjection, message: `an ineligible-household objection names an entry of the published roster; ${body.entry} is not one`, details: { entry: body.entry } });
       }
       const filed = await campaigns.updateUnitPhase(publicityOf(target), fileObjection, body, caller, (state, id) => state.objections.find((o) => o.requestId === id) && { number: state.objections.find((o) => o.requestId === id)!.number, kind: body.kind, filedAt: '', answered: false });
       return { body: await objectionOf(campaigns, target, filed.number) };

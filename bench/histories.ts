@@ -1,9 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { CampaignPlan, PhaseName } from '../domain/plan';
-import { campaignWorkflowId } from '../workflows/campaign/messages';
-import { UNITS_PER_GROUP, phaseWorkflowId, unitGroupWorkflowId } from '../workflows/phase/messages';
-import { unitPhaseWorkflowId } from '../workflows/unit/messages';
+import { UNITS_PER_GROUP, campaignWorkflowId, phaseWorkflowId, unitGroupWorkflowId, unitPhaseWorkflowId } from '../domain/workflow-ids';
 import { inPool } from './pool';
 
 const { EventType } = temporal.api.enums.v1;

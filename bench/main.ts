@@ -8,12 +8,13 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { loadConfig } from '../config';
-import { campaignWorkflowId, getCampaignState } from '../workflows/campaign/messages';
-import { UNITS_PER_GROUP } from '../workflows/phase/messages';
+import { getCampaignState } from '../workflows/campaign/messages';
+import { UNITS_PER_GROUP, campaignWorkflowId } from '../domain/workflow-ids';
 import { workflowsPath } from '../worker/create-worker';
 import { startApi, type RunningApi } from '../test/harness/api';
 import { createDevServerEnv, TEST_PAYLOAD_KEYS_ENV, WEBHOOK_SECRET } from '../test/harness/temporal';
 import { WebhookReceiver } from '../test/harness/webhook-receiver';
+import { createTestStore, startTestPostgres, TEST_HOUSEHOLD_KEY_SECRET } from '../test/harness/postgres';
 import { historyFigures, LIMITS, phaseFigures } from './histories';
 import { runCycles, type LoadResult } from './load';
 import { scalePlan } from './plan';
@@ -66,6 +67,10 @@ async function main() {
   const rawBundle = await bundle(require.resolve('./raw-workflow'));
   process.env.RELIEF_WORKFLOW_BUNDLE = appBundle; // the time-skipping worker (test harness) loads it
 
+  // The record: a private PostgreSQL for the whole bench, a database of its own for the app.
+  const postgres = await startTestPostgres();
+  process.env.RELIEF_TEST_PG_URL = postgres.url;
+  const store = await createTestStore();
   const env = await createDevServerEnv();
   const receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
   const workerProfileDir = mkdtempSync(join(tmpdir(), 'relief-bench-prof-'));
@@ -76,6 +81,7 @@ async function main() {
     BENCH_BUNDLE: codePath,
     BENCH_WEBHOOK_SECRET: WEBHOOK_SECRET,
     BENCH_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS_ENV,
+    BENCH_DATABASE_URL: store.url,
     BENCH_MAX_CACHED_WORKFLOWS: flags['max-cached-workflows'],
   });
   const appWorker = await startWorkerProcess(workerEnv('app', 'bench-app', appBundle), flags.profile ? ['--cpu-prof', '--cpu-prof-dir', workerProfileDir] : []);
@@ -90,8 +96,8 @@ async function main() {
       ...[...reviewerTokens].map(([id, token]) => `${token}=reviewer:${id}`),
       ...[...tokens].map(([id, token]) => `${token}=unit:${id}`),
     ];
-    const config = loadConfig({ TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: 'bench-app', WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET, PAYLOAD_KEYS: TEST_PAYLOAD_KEYS_ENV, API_PORT: '0', API_BODY_LIMIT: '16mb', API_TOKENS: grants.join(',') });
-    api = await startApi(config, env.client);
+    const config = loadConfig({ TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: 'bench-app', WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET, PAYLOAD_KEYS: TEST_PAYLOAD_KEYS_ENV, API_PORT: '0', API_BODY_LIMIT: '16mb', API_TOKENS: grants.join(','), DATABASE_URL: store.url, HOUSEHOLD_KEY_SECRET: TEST_HOUSEHOLD_KEY_SECRET });
+    api = await startApi(config, env.client, store.pool);
     const expect201 = async (what: string, reply: Promise<{ status: number; body: { code?: string; message?: string } }>) => {
       const { status, body } = await reply;
       if (status !== 201 && status !== 202) throw new Error(`${what}: ${status} ${body.code ?? ''} ${body.message ?? ''}`);
@@ -163,6 +169,7 @@ async function main() {
     await appWorker.stop();
     await env.teardown();
     await receiver.stop();
+    await store.pool.end();
   }
   if (flags.profile) profiles.push({ name: 'campaign worker process, whole dev-server run', hot: hotFunctions(readCpuProfile(workerProfileDir)) });
 

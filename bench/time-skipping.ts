@@ -15,11 +15,11 @@ export async function campaignWallTime(units: number, clients: number): Promise<
   const env = await createTimeSkippingEnv();
   const receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
   try {
-    const { worker, taskQueue } = await createTestWorker(env);
+    const { worker, taskQueue, store } = await createTestWorker(env);
     return await worker.runUntil(async () => {
       const started = performance.now();
       const plan = scalePlan({ id: uniqueId(`bench-ts-${units}`), units, webhook: (p) => receiver.url(p), now: await env.currentTimeMs() });
-      const driver = await CampaignDriver.start(env, taskQueue, plan);
+      const driver = await CampaignDriver.start(env, taskQueue, plan, store);
       for (const [i, phase] of plan.phases.entries()) {
         await driver.until(phase.opensAt);
         await inPool(plan.units, clients, async ({ id }) => {

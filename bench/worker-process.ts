@@ -17,9 +17,15 @@ export interface WorkerProcessEnv {
   BENCH_WEBHOOK_SECRET: string;
   /** PAYLOAD_KEYS of the bench's clients: the worker encrypts as in production. */
   BENCH_PAYLOAD_KEYS: string;
+  /** The app's record (PostgreSQL). */
+  BENCH_DATABASE_URL: string;
   /** The campaign worker's sticky cache size; unset, the SDK's default (which grows with the heap limit). */
   BENCH_MAX_CACHED_WORKFLOWS?: string;
 }
+
+import { openDatabase } from '../db/pool';
+import { createRecords } from '../store/records';
+import { TEST_HOUSEHOLD_KEY_SECRET } from '../test/harness/postgres';
 
 async function main() {
   const env = process.env as unknown as WorkerProcessEnv;
@@ -34,6 +40,7 @@ async function main() {
           ...common,
           client: new Client({ connection: clientConnection, dataConverter }),
           notifier: { signingSecret: env.BENCH_WEBHOOK_SECRET },
+          records: createRecords({ pool: await openDatabase({ url: env.BENCH_DATABASE_URL }), masterKeys: loadConfig({ WEBHOOK_SIGNING_SECRET: env.BENCH_WEBHOOK_SECRET, PAYLOAD_KEYS: env.BENCH_PAYLOAD_KEYS }).payloadKeys, householdKeySecret: TEST_HOUSEHOLD_KEY_SECRET }),
           ...(env.BENCH_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: Number(env.BENCH_MAX_CACHED_WORKFLOWS) } : {}),
         })
       : await Worker.create(common);

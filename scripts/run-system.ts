@@ -9,6 +9,7 @@ import { generatePayloadKey } from '../config/codec';
 import { campaignSearchAttributes } from '../domain/search-attributes';
 import { EXAMPLES, loadExample, subjects } from '../examples/example';
 import { temporalServerPath } from '../config/temporal-servers';
+import { startPostgres } from '../db/postgres-server';
 
 // `npm start`: the whole system on this machine — the Temporal dev server (SQLite file in .data/,
 // so campaigns survive a restart; Web UI on :8233), the worker and the API — stopped together on
@@ -18,6 +19,8 @@ const ROOT = join(__dirname, '..');
 const DATA = join(ROOT, '.data');
 const TEMPORAL_PORT = 7233;
 const UI_PORT = 8233;
+/** The record's own PostgreSQL (data in .data/postgres), not the machine's cluster on 5432. */
+const POSTGRES_PORT = 5433;
 /** Where examples/*.json send notifications: printed here, one line each, in place of real receivers. */
 const DEMO_INBOX_PORT = 8234;
 
@@ -25,6 +28,7 @@ interface DemoSecrets {
   webhookSigningSecret: string;
   tokens: Record<string, string>; // "role:subject" → token
   payloadKeys: string; // PAYLOAD_KEYS
+  householdKeySecret?: string; // HOUSEHOLD_KEY_SECRET
 }
 
 const DEMO_SUBJECTS = [
@@ -38,7 +42,7 @@ function demoSecrets(): DemoSecrets {
   const file = join(DATA, 'demo-secrets.json');
   const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoSecrets) : undefined;
   const missing = DEMO_SUBJECTS.filter((s) => !kept?.tokens[s]);
-  if (kept?.payloadKeys && !missing.length) return kept;
+  if (kept?.payloadKeys && kept.householdKeySecret && !missing.length) return kept;
   // A .data/ from before encryption keeps its tokens and gains a key: its old campaigns still decode (plaintext passes through).
   const secrets: DemoSecrets = {
     webhookSigningSecret: randomBytes(32).toString('hex'),
@@ -47,6 +51,7 @@ function demoSecrets(): DemoSecrets {
     // An older .data/ gains tokens for subjects added since (examples), keeping the ones it has.
     ...(kept ? { tokens: { ...kept.tokens, ...Object.fromEntries(missing.map((s) => [s, randomBytes(24).toString('hex')])) } } : {}),
     payloadKeys: kept?.payloadKeys ?? `demo-1:${generatePayloadKey()}`,
+    householdKeySecret: kept?.householdKeySecret ?? randomBytes(32).toString('hex'),
   };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
@@ -134,7 +139,12 @@ async function startTemporal(onExit: (code: number | null) => void): Promise<Sto
 async function main() {
   mkdirSync(DATA, { recursive: true });
   const secrets = demoSecrets();
+  const running: Stoppable[] = [];
+  const postgres = process.env.DATABASE_URL ? undefined : await startPostgres({ dataDir: join(DATA, 'postgres'), port: POSTGRES_PORT, database: 'relief', log: (line) => console.log(line) });
+  if (postgres) running.push({ name: 'postgres', stop: () => postgres.stop() });
   const env: NodeJS.ProcessEnv = {
+    DATABASE_URL: postgres?.url,
+    HOUSEHOLD_KEY_SECRET: secrets.householdKeySecret,
     ...process.env,
     TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${TEMPORAL_PORT}`,
     WEBHOOK_SIGNING_SECRET: process.env.WEBHOOK_SIGNING_SECRET ?? secrets.webhookSigningSecret,
@@ -144,7 +154,6 @@ async function main() {
   };
   const apiPort = env.API_PORT ?? '3000';
 
-  const running: Stoppable[] = [];
   let stopping = false;
   const stopAll = async (exitCode: number) => {
     if (stopping) return;
@@ -174,7 +183,8 @@ async function main() {
   console.log(
     [
       '',
-      'Relief campaigns are running. Ctrl-C stops everything; campaigns are kept in .data/temporal.db.',
+      'Relief campaigns are running. Ctrl-C stops everything; the record is kept in .data/postgres, the process in .data/temporal.db.',
+      `  PostgreSQL        ${env.DATABASE_URL}`,
       `  Temporal Web UI   http://localhost:${UI_PORT}`,
       `  HTTP API          http://localhost:${apiPort}   (docs: http://localhost:${apiPort}/docs)`,
       `  Temporal server   127.0.0.1:${TEMPORAL_PORT}`,

@@ -385,9 +385,10 @@ export function createRecords({ pool, masterKeys, householdKeySecret }: RecordsD
           input.requestId, input.campaignId, input.unitId, input.visits.length, input.visits.reduce((s, v) => s + v.amount, 0), input.at,
         ]);
         if (!rowCount) return { ok: true as const, ...(await totals()), duplicate: true };
-        const { rows: roster } = await db.query<{ entry: number; household_key: Buffer; amount: number; category: string; funding_source: string; visited: boolean }>(
-          `SELECT c.entry, c.household_key, e.amount, e.category, e.funding_source, EXISTS (SELECT 1 FROM visits v WHERE v.campaign_id = c.campaign_id AND v.household_key = c.household_key) AS visited
+        const { rows: roster } = await db.query<{ entry: number; household_key: Buffer; amount: number; category: string; funding_source: string; visited_on: string | null; handler: string | null }>(
+          `SELECT c.entry, c.household_key, e.amount, e.category, e.funding_source, to_char(v.visited_on, 'YYYY-MM-DD') AS visited_on, v.handler
            FROM household_claims c JOIN roster_entries e ON e.upload_id = c.upload_id AND e.entry = c.entry
+           LEFT JOIN visits v ON v.campaign_id = c.campaign_id AND v.household_key = c.household_key
            WHERE c.campaign_id = $1 AND c.unit_id = $2 AND c.approved AND c.entry = ANY($3)`,
           [input.campaignId, input.unitId, input.visits.map((v) => v.entry)],
         );
@@ -398,7 +399,9 @@ export function createRecords({ pool, masterKeys, householdKeySecret }: RecordsD
           const entry = byEntry.get(v.entry);
           const problem = (type: string, message: string) => problems.push({ row: i + 1, entry: v.entry, type, message });
           if (!entry) problem('NotOnRoster', `entry ${v.entry} is not on unit ${input.unitId}'s approved roster`);
-          else if (entry.visited || seen.has(v.entry)) problem('AlreadyPaid', `entry ${v.entry} was already visited and paid (避免重複慰問)`);
+          // When and by whom, so the office can find the earlier payment.
+          else if (entry.visited_on) problem('AlreadyPaid', `entry ${v.entry} was already paid on ${entry.visited_on} by ${entry.handler} (避免重複慰問)`);
+          else if (seen.has(v.entry)) problem('AlreadyPaid', `entry ${v.entry} is listed more than once in this batch (避免重複慰問)`);
           else if (v.amount > entry.amount) problem('OverApproved', `entry ${v.entry}: ${yuan(v.amount)} is more than the approved ${yuan(entry.amount)}`);
           seen.add(v.entry);
         });

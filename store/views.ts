@@ -140,8 +140,14 @@ export function createViews({ pool, masterKeys }: { pool: Pool; masterKeys: Payl
       );
       const c = rows[0];
       if (!c) throw new NotFound(`no campaign ${campaignId}`);
-      const [phases, excluded, reinstatements] = await Promise.all([
+      const [phases, live, excluded, reinstatements] = await Promise.all([
         pool.query(`SELECT * FROM campaign_phases WHERE campaign_id = $1 ORDER BY position`, [campaignId]),
+        // The workflow records a phase's counts when it closes; until then they are counted here.
+        pool.query<{ phase: PhaseName; participants: number; approved: number; forfeited: number }>(
+          `SELECT phase, count(*)::int AS participants, (count(*) FILTER (WHERE status = 'approved'))::int AS approved, (count(*) FILTER (WHERE status = 'forfeited'))::int AS forfeited
+           FROM unit_phases WHERE campaign_id = $1 GROUP BY phase`,
+          [campaignId],
+        ),
         pool.query<{ unit_id: string; phase: PhaseName }>(
           `SELECT f.unit_id, f.phase FROM unit_phases f JOIN campaign_phases p ON p.campaign_id = f.campaign_id AND p.phase = f.phase
            WHERE f.campaign_id = $1 AND f.status = 'forfeited' AND p.status <> 'running'
@@ -151,6 +157,10 @@ export function createViews({ pool, masterKeys }: { pool: Pool; masterKeys: Payl
         ),
         pool.query('SELECT * FROM reinstatements WHERE campaign_id = $1 ORDER BY at', [campaignId]),
       ]);
+      const countsOf = (p: { phase: PhaseName; status: CampaignPhaseStatus; participants: number; approved: number; forfeited: number }) => {
+        const { participants, approved, forfeited } = p.status === 'running' ? (live.rows.find((l) => l.phase === p.phase) ?? { participants: 0, approved: 0, forfeited: 0 }) : p;
+        return { participants, approved, forfeited };
+      };
       return {
         campaignId,
         title: c.title,
@@ -164,9 +174,7 @@ export function createViews({ pool, masterKeys }: { pool: Pool; masterKeys: Payl
           cutoff: p.cutoff.toISOString(),
           startedAt: iso(p.started_at),
           closedAt: iso(p.closed_at),
-          participants: p.participants,
-          approved: p.approved,
-          forfeited: p.forfeited,
+          ...countsOf(p),
           signOff: p.sign_off ?? undefined,
           signOffReminders: p.sign_off_reminders,
         })),

@@ -17,12 +17,20 @@ export const TEST_PAYLOAD_KEYS: PayloadKeys = { keys: new Map([['test-1', TEST_K
 export const TEST_PAYLOAD_KEYS_ENV = `test-1:${TEST_KEY.toString('base64')}`;
 export const testDataConverter = encryptingDataConverter(TEST_PAYLOAD_KEYS);
 
-/** The Java time-skipping server: weeks of campaign in seconds. */
-export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: serverExecutable('test-server') },
-    client: { dataConverter: testDataConverter },
-  });
+/**
+ * The Java time-skipping server: weeks of campaign in seconds. The SDK gives a server 5 s to start,
+ * which a JVM on two busy cores sometimes misses: a start that timed out is tried again.
+ */
+export async function createTimeSkippingEnv(attempts = 3): Promise<TestWorkflowEnvironment> {
+  let env: TestWorkflowEnvironment;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: serverExecutable('test-server') }, client: { dataConverter: testDataConverter } });
+      break;
+    } catch (err) {
+      if (attempt >= attempts || !/did not start within/.test(String(err))) throw err;
+    }
+  }
   // The Java server cannot list search attributes; a fresh one has none, so add them all.
   await addSearchAttributes(env.connection, env.namespace ?? 'default');
   return env;

@@ -13,6 +13,8 @@ export interface Received {
 /** A real HTTP receiver on loopback that records every notification POSTed to it. */
 export class WebhookReceiver {
   readonly received: Received[] = [];
+  /** Deliveries answered with failWith: what reached the receiver while it played dead. */
+  readonly refused: { path: string; notificationId: string | undefined }[] = [];
   /** Answer with this status instead of 204 (e.g. 503 to play a dead webhook). */
   failWith: number | undefined;
   private server?: Server;
@@ -26,6 +28,7 @@ export class WebhookReceiver {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         if (this.failWith) {
+          this.refused.push({ path: req.url ?? '', notificationId: req.headers[NOTIFICATION_ID_HEADER] as string | undefined });
           res.writeHead(this.failWith).end();
           return;
         }

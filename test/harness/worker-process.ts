@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { TEST_HOUSEHOLD_KEY_SECRET } from './postgres';
 import { TEST_PAYLOAD_KEYS_ENV, WEBHOOK_SECRET } from './temporal';
 
 // The production worker (worker/main.ts) as a process of its own, so a test can SIGKILL it the
@@ -16,7 +17,7 @@ export interface WorkerProcess {
 }
 
 /** `workflowBundle`: a prebuilt bundle (worker/bundle-workflows.ts), so a restart skips webpack. */
-export async function startWorkerProcess(env: { address: string; taskQueue: string; workflowBundle?: string }, startTimeoutMs = 90_000): Promise<WorkerProcess> {
+export async function startWorkerProcess(env: { address: string; taskQueue: string; databaseUrl: string; workflowBundle?: string }, startTimeoutMs = 90_000): Promise<WorkerProcess> {
   // `node --import tsx`, not the tsx CLI: the CLI runs the worker in a grandchild that a SIGKILL would orphan.
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
     cwd: ROOT,
@@ -27,6 +28,8 @@ export async function startWorkerProcess(env: { address: string; taskQueue: stri
       TEMPORAL_TASK_QUEUE: env.taskQueue,
       WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET,
       PAYLOAD_KEYS: TEST_PAYLOAD_KEYS_ENV,
+      DATABASE_URL: env.databaseUrl,
+      HOUSEHOLD_KEY_SECRET: TEST_HOUSEHOLD_KEY_SECRET,
       ...(env.workflowBundle ? { WORKER_WORKFLOW_BUNDLE: env.workflowBundle } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
