@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Campaigns } from '../api/campaigns';
 import type { CampaignPlan, PhaseName } from '../domain/plan';
@@ -12,7 +12,7 @@ import { createDevServerEnv, WEBHOOK_SECRET } from '../test/harness/temporal';
 import { WebhookReceiver } from '../test/harness/webhook-receiver';
 import { startWorkerProcess, type WorkerProcess } from '../test/harness/worker-process';
 import { bundleWorkflowsTo } from '../worker/bundle-workflows';
-import { getUnitPhaseState, unitPhaseWorkflowId } from '../workflows/unit/messages';
+import { createTestStore, startTestPostgres, type TestStore } from '../test/harness/postgres';
 
 // `npm run chaos -- --faults N --seed S`: one short campaign (plan 1's rules, all four phases in
 // real time on a dev server) run twice at once, each on its own production worker process. One
@@ -88,7 +88,7 @@ async function play(c: CampaignDriver): Promise<string[]> {
         if (phase === 'visiting') {
           // A visit right at the opening is refused (NoApprovedRoster) until the phase has loaded
           // the approved roster: wait for it, as a clerk would wait to see the roster.
-          await persist(`${unitId} roster`, async () => ((await c.unitState(phase, unitId)).approvedRoster ? true : Promise.reject(new Error('roster not loaded'))), Date.parse(c.phase(phase).cutoff));
+          await persist(`${unitId} roster`, async () => ((await c.unitState(phase, unitId)).rosterSize ? true : Promise.reject(new Error('roster not loaded'))), Date.parse(c.phase(phase).cutoff));
           for (const entry of [1, 2]) {
             await act(phase, `${unitId}-visit-${entry}`, (id) => c.visit(unitId, { entry, amount: 400, visitedOn: '2027-02-09', recipientSigned: true, handler: '王幹事' }, id));
           }
@@ -101,19 +101,20 @@ async function play(c: CampaignDriver): Promise<string[]> {
   return refusals;
 }
 
-/** The final state with ids, times and run ids taken out, so two campaigns can be compared. */
-async function outcome(c: CampaignDriver, campaigns: Campaigns, client: Client, receiver: WebhookReceiver, refusals: string[]) {
+/** The final record with ids, times and run ids taken out, so two campaigns can be compared. */
+async function outcome(c: CampaignDriver, campaigns: Campaigns, store: TestStore, receiver: WebhookReceiver, refusals: string[]) {
   const id = c.plan.id;
-  const state = await c.state();
+  const state = await c.campaignRecord();
   const units: Record<string, unknown> = {};
   for (const phase of state.phases) {
-    for (const unitId of phase.participants) {
-      const u = await client.workflow.getHandle(unitPhaseWorkflowId(id, phase.name, unitId)).query(getUnitPhaseState);
+    const { units: taking } = await store.views.phaseUnits(id, phase.name, { limit: 500, offset: 0 });
+    for (const { unitId } of taking) {
+      const u = await c.record(phase.name, unitId);
       units[`${phase.name}/${unitId}`] = {
         status: u.status,
         submissions: u.submissions.map((s) => s.requestId),
         reviews: u.reviews.map((r) => `${r.requestId}:${r.decision}`),
-        visits: u.visits.map((v) => `${v.requestId}:${v.entry}:${v.amount}`),
+        visits: [u.visited, u.paid],
         reminders: u.reminders.map((r) => r.kind),
         escalations: u.escalations.map((e) => e.kind),
       };
@@ -127,7 +128,7 @@ async function outcome(c: CampaignDriver, campaigns: Campaigns, client: Client, 
         campaign: {
           status: state.status,
           currentPhase: state.currentPhase,
-          phases: state.phases.map((p) => ({ name: p.name, status: p.status, participants: [...p.participants].sort(), approved: [...p.approved].sort(), forfeited: [...p.forfeited].sort() })),
+          phases: state.phases.map((p) => ({ name: p.name, status: p.status, participants: p.participants, approved: p.approved, forfeited: p.forfeited })),
           excluded: state.excluded,
         },
         units,
@@ -158,16 +159,19 @@ async function main(): Promise<number> {
   const random = rng(SEED);
   const bundle = join(mkdtempSync(join(tmpdir(), 'relief-chaos-')), 'workflow-bundle.js');
   await bundleWorkflowsTo(bundle);
+  const postgres = await startTestPostgres();
+  process.env.RELIEF_TEST_PG_URL = postgres.url;
+  const store = await createTestStore();
   const env = await createDevServerEnv();
   const receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
   const workers: Record<'faulty' | 'calm', WorkerProcess | undefined> = { faulty: undefined, calm: undefined };
-  const start = (name: keyof typeof workers) => startWorkerProcess({ address: env.address, taskQueue: `chaos-${SEED}-${name}`, workflowBundle: bundle });
+  const start = (name: keyof typeof workers) => startWorkerProcess({ address: env.address, taskQueue: `chaos-${SEED}-${name}`, databaseUrl: store.url, workflowBundle: bundle });
   try {
     [workers.faulty, workers.calm] = await Promise.all([start('faulty'), start('calm')]);
     const t0 = Date.now() + 5_000;
     const plan = (name: string) => chaosPlan(`chaos-${SEED}-${name}-${Date.now().toString(36)}`, t0, (p) => receiver.url(p));
-    const faulty = await CampaignDriver.start(env, `chaos-${SEED}-faulty`, plan('faulty'));
-    const calm = await CampaignDriver.start(env, `chaos-${SEED}-calm`, plan('calm'));
+    const faulty = await CampaignDriver.start(env, `chaos-${SEED}-faulty`, plan('faulty'), store);
+    const calm = await CampaignDriver.start(env, `chaos-${SEED}-calm`, plan('calm'), store);
     const end = Date.parse(faulty.plan.phases.at(-1)!.cutoff);
 
     // Kill instants over the whole campaign, in order.
@@ -192,9 +196,9 @@ async function main(): Promise<number> {
     await Promise.all([done(faulty), done(calm)]);
     // Notifications still in flight after the last phase closed.
     await receiver.waitFor(() => receiver.notifications().filter((n) => n.campaignId === faulty.plan.id).length >= receiver.notifications().filter((n) => n.campaignId === calm.plan.id).length, 60_000).catch(() => {});
-    const campaigns = new Campaigns(env.client, 'unused');
-    const a = await answered(() => outcome(faulty, campaigns, env.client, receiver, faultyRefusals));
-    const b = await answered(() => outcome(calm, campaigns, env.client, receiver, calmRefusals));
+    const campaigns = new Campaigns(env.client, 'unused', store.records, store.views);
+    const a = await answered(() => outcome(faulty, campaigns, store, receiver, faultyRefusals));
+    const b = await answered(() => outcome(calm, campaigns, store, receiver, calmRefusals));
 
     console.log(`faults injected (${injected.length}):`);
     for (const line of injected) console.log(`  ${line}`);
@@ -212,6 +216,8 @@ async function main(): Promise<number> {
     await Promise.all([workers.faulty?.kill(), workers.calm?.kill()]);
     await env.teardown();
     await receiver.stop();
+    await store.pool.end();
+    await postgres.stop();
   }
 }
 

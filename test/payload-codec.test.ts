@@ -5,12 +5,16 @@ import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { createEncryptionCodec, encryptingDataConverter, ENCRYPTED_ENCODING, generatePayloadKey, KEY_ID_METADATA, PayloadDecodeError, type PayloadKeys } from '../config/codec';
-import { campaignStartOptions } from '../workflows/campaign/messages';
-import { getUnitPhaseState, review, submit, unitPhaseWorkflowId } from '../workflows/unit/messages';
+import { campaignStartOptions } from '../domain/campaign-start';
+import { unitPhaseWorkflowId } from '../domain/workflow-ids';
+import { planOutline } from '../store/records';
+import { getUnitPhaseState, review, submit } from '../workflows/unit/messages';
+import { TEST_HOUSEHOLD_KEY_SECRET } from './harness/postgres';
 import { eventually, withPreparationSoon } from './harness/api';
 import { CampaignDriver } from './harness/campaign-driver';
 import { loadHistoryFixtures } from './harness/histories';
 import { unionWinterPlan } from './harness/plans';
+import { createTestStore } from './harness/postgres';
 import { createDevServerEnv, createTestWorker, TEST_PAYLOAD_KEYS, testDataConverter, uniqueId, WEBHOOK_SECRET } from './harness/temporal';
 import { realServer } from './harness/per-test';
 
@@ -66,7 +70,7 @@ describe('the payload codec on its own', () => {
   });
 
   test('given PAYLOAD_KEYS with several keys, the config should demand PAYLOAD_ACTIVE_KEY among them, refuse short keys, and never echo key material', () => {
-    const base = { WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET };
+    const base = { WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET, DATABASE_URL: 'postgres://relief@127.0.0.1:5432/relief', HOUSEHOLD_KEY_SECRET: TEST_HOUSEHOLD_KEY_SECRET };
     const [k1, k2] = [generatePayloadKey(), generatePayloadKey()];
     expect(loadConfig({ ...base, PAYLOAD_KEYS: `one:${k1}` }).payloadKeys.activeKeyId).toBe('one');
     expect(loadConfig({ ...base, PAYLOAD_KEYS: `one:${k1},two:${k2}`, PAYLOAD_ACTIVE_KEY: 'two' }).payloadKeys.activeKeyId).toBe('two');
@@ -108,20 +112,17 @@ describe('household data in the histories Temporal stores (dev server)', () => {
 
   test('given a unit that reports a household by name and ID number and a reviewer who rejects naming it, no history should hold either in plaintext, and the receivers should still read the words', async () => {
     const plan = withPreparationSoon(unionWinterPlan({ id: uniqueId('codec'), webhook: (p) => t.receiver.url(p), units: 2 }), -60_000, 600_000);
-    const { worker, taskQueue } = await createTestWorker(t.env);
+    const { worker, taskQueue, store } = await createTestWorker(t.env);
     await worker.runUntil(async () => {
-      const driver = await CampaignDriver.start(t.env, taskQueue, plan);
-      const unit = driver.unit('preparation', 'union-1');
+      const driver = await CampaignDriver.start(t.env, taskQueue, plan, store);
       await eventually(async () => expect((await driver.unitState('preparation', 'union-1')).status).toBe('open'));
-      const send = (requestId = randomUUID()) =>
-        unit.executeUpdate(submit, { updateId: requestId, args: [{ requestId, actor: 'union-1', content: { kind: 'applicant-roster', report: REPORT, figures: { households: 1 } } }] });
+      const send = () => driver.submitContent('preparation', 'union-1', { report: REPORT, figures: { households: 1 } });
       await send();
-      const reviewId = randomUUID();
-      await unit.executeUpdate(review, { updateId: reviewId, args: [{ requestId: reviewId, actor: 'rights-dept', decision: 'reject', reason: REJECTION }] });
+      await driver.review('preparation', 'union-1', 'reject', REJECTION);
       await t.receiver.waitFor(() => t.receiver.notifications({ kind: 'submission-rejected' }).length === 1);
       expect(t.receiver.notifications({ kind: 'submission-rejected' })[0]!.message).toContain(REJECTION);
       await send();
-      expect((await unit.query(getUnitPhaseState)).submissions.map((s) => s.content.report)).toEqual([REPORT, REPORT]);
+      expect((await driver.record('preparation', 'union-1')).submissions.map((s) => s.report)).toEqual([REPORT, REPORT]);
       await driver.cancel(`${HOUSEHOLD_NAME}戶資料有誤,暫緩`);
       await driver.waitForState((s) => s.status === 'cancelled');
     });
@@ -143,17 +144,20 @@ describe('household data in the histories Temporal stores (dev server)', () => {
     const plan = withPreparationSoon(unionWinterPlan({ id: uniqueId('rotate'), webhook: (p) => t.receiver.url(p), units: 1 }), -60_000, 600_000);
     const unitId = unitPhaseWorkflowId(plan.id, 'preparation', 'union-1');
     const taskQueue = uniqueId('tq');
+    const receivedAt = () => new Date().toISOString();
     const submitWith = async (client: Client) => {
       const requestId = randomUUID();
-      return client.workflow.getHandle(unitId).executeUpdate(submit, { updateId: requestId, args: [{ requestId, actor: 'union-1', content: { kind: 'applicant-roster', report: REPORT } }] });
+      return client.workflow.getHandle(unitId).executeUpdate(submit, { updateId: requestId, args: [{ requestId, actor: 'union-1', receivedAt: receivedAt(), kind: 'applicant-roster', report: REPORT }] });
     };
 
-    const workerWith = (keys: PayloadKeys) => createTestWorker(t.env, taskQueue, { dataConverter: encryptingDataConverter(keys), client: clientWith(keys) });
+    const store = await createTestStore();
+    const workerWith = (keys: PayloadKeys) => createTestWorker(t.env, taskQueue, { dataConverter: encryptingDataConverter(keys), client: clientWith(keys), store });
 
     const oldClient = clientWith(before);
     const { worker: oldWorker } = await workerWith(before);
     await oldWorker.runUntil(async () => {
-      await oldClient.workflow.start('campaignWorkflow', { ...campaignStartOptions(plan), taskQueue });
+      await store.records.startCampaign(plan, { requestId: 'start', actor: plan.coordinator.id });
+      await oldClient.workflow.start('campaignWorkflow', { ...campaignStartOptions(planOutline(plan)), taskQueue });
       await eventually(async () => expect((await oldClient.workflow.getHandle(unitId).query(getUnitPhaseState)).status).toBe('open'));
       await submitWith(oldClient);
     });
@@ -162,11 +166,12 @@ describe('household data in the histories Temporal stores (dev server)', () => {
     const { worker: newWorker } = await workerWith(after);
     await newWorker.runUntil(async () => {
       const requestId = randomUUID();
-      await newClient.workflow.getHandle(unitId).executeUpdate(review, { updateId: requestId, args: [{ requestId, actor: 'rights-dept', decision: 'reject', reason: REJECTION }] });
+      await newClient.workflow.getHandle(unitId).executeUpdate(review, { updateId: requestId, args: [{ requestId, actor: 'rights-dept', receivedAt: receivedAt(), decision: 'reject', reason: REJECTION }] });
       expect((await submitWith(newClient)).submissionNumber).toBe(2);
-      const state = await newClient.workflow.getHandle(unitId).query(getUnitPhaseState);
-      expect(state.submissions.map((s) => s.content.report)).toEqual([REPORT, REPORT]);
-      expect(state.reviews.map((r) => r.reason)).toEqual([REJECTION]);
+      expect((await newClient.workflow.getHandle(unitId).query(getUnitPhaseState)).submissions).toBe(2);
+      const record = (await store.views.unitPhase(plan.id, 'preparation', 'union-1'))!;
+      expect(record.submissions.map((s) => s.report)).toEqual([REPORT, REPORT]);
+      expect(record.reviews.map((r) => r.reason)).toEqual([REJECTION]);
 
     });
 
@@ -182,5 +187,6 @@ describe('household data in the histories Temporal stores (dev server)', () => {
       (err: Error) => err.message,
     );
     expect(replay).toBeUndefined();
+    await store.pool.end();
   });
 });

@@ -6,8 +6,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { lazyTemporalClient } from '../api/temporal-client';
 import type { CampaignPlan } from '../domain/plan';
-import { campaignStartOptions, campaignWorkflowId } from '../workflows/campaign/messages';
-import { review, submit, unitPhaseWorkflowId } from '../workflows/unit/messages';
+import { campaignStartOptions } from '../domain/campaign-start';
+import { POSTMARK_GRACE_MS } from '../domain/unit-phase';
+import { campaignWorkflowId, unitPhaseWorkflowId } from '../domain/workflow-ids';
+import { planOutline } from '../store/records';
+import { review, submit } from '../workflows/unit/messages';
+import { createTestStore, type TestStore } from './harness/postgres';
 import { apiConfig, eventually, startApi, TOKENS, withPreparationSoon, type RunningApi } from './harness/api';
 import { createDevServerEnv, createTestWorker, uniqueId, WEBHOOK_SECRET } from './harness/temporal';
 import { unionWinterPlan } from './harness/plans';
@@ -40,6 +44,7 @@ describe('the Temporal Web UI (dev server, Debian chromium)', () => {
   let plan: CampaignPlan;
   let codecApi: RunningApi;
   let codecClient: ReturnType<typeof lazyTemporalClient>;
+  let store: TestStore;
 
   const listUrl = (query: string) => `http://127.0.0.1:${uiPort}/namespaces/default/workflows?query=${encodeURIComponent(query)}`;
   const waitForListed = async (query: string, workflowId: string) => {
@@ -66,18 +71,20 @@ describe('the Temporal Web UI (dev server, Debian chromium)', () => {
     }
     uiPort = await freePort();
     // Payloads are encrypted: the UI reads them through the API's codec endpoint (it never needs Temporal itself).
-    const codecConfig = apiConfig({ address: '127.0.0.1:9', taskQueue: uniqueId('tq'), codecCorsOrigins: `http://127.0.0.1:${uiPort}` });
+    store = await createTestStore();
+    const codecConfig = apiConfig({ address: '127.0.0.1:9', taskQueue: uniqueId('tq'), databaseUrl: store.url, codecCorsOrigins: `http://127.0.0.1:${uiPort}` });
     codecClient = lazyTemporalClient(codecConfig);
-    codecApi = await startApi(codecConfig, codecClient.client);
+    codecApi = await startApi(codecConfig, codecClient.client, store.pool);
     env = await createDevServerEnv({ ui: true, uiPort, extraArgs: ['--ui-codec-endpoint', `${codecApi.url}/codec`] });
     receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
-    const created = await createTestWorker(env);
+    const created = await createTestWorker(env, undefined, { store });
     worker = created.worker;
     running = worker.run();
     // Plan 5's preparation phase, open now and closing in seconds; the later phases stay months ahead.
     plan = withPreparationSoon(unionWinterPlan({ id: uniqueId('union'), webhook: (p) => receiver.url(p), units: 2 }), -60_000, CUTOFF_IN_MS);
     // Started the way the API starts a campaign.
-    await env.client.workflow.start('campaignWorkflow', { ...campaignStartOptions(plan), taskQueue: created.taskQueue });
+    await store.records.startCampaign(plan, { requestId: 'start', actor: plan.coordinator.id });
+    await env.client.workflow.start('campaignWorkflow', { ...campaignStartOptions(planOutline(plan)), taskQueue: created.taskQueue });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -96,6 +103,7 @@ describe('the Temporal Web UI (dev server, Debian chromium)', () => {
     await receiver?.stop();
     await codecApi?.close();
     await codecClient?.connection.close();
+    await store?.pool.end();
   });
 
   test('given a running campaign, when a manager filters the workflow list by its CampaignId and opens it, the page should show its phase', async () => {
@@ -123,7 +131,7 @@ describe('the Temporal Web UI (dev server, Debian chromium)', () => {
     const latecomerId = unitPhaseWorkflowId(plan.id, 'preparation', latecomer!.id);
     await eventually(async () => {
       await env.client.workflow.getHandle(submitterId).executeUpdate(submit, {
-        args: [{ requestId: uniqueId('submit'), actor: submitter!.id, content: { kind: 'applicant-roster', report: '困難職工和勞模慰問對象花名冊 (20 人)' } }],
+        args: [{ requestId: uniqueId('submit'), actor: submitter!.id, receivedAt: new Date().toISOString(), kind: 'applicant-roster', report: '困難職工和勞模慰問對象花名冊 (20 人)' }],
       });
     });
 
@@ -134,12 +142,12 @@ describe('the Temporal Web UI (dev server, Debian chromium)', () => {
 
     // Who is overdue: forfeited in preparation, once the cutoff has passed
     const forfeited = `CampaignId="${plan.id}" AND CampaignPhase="preparation" AND CampaignStatus="forfeited"`;
-    await eventually(async () => expect(await listIds(forfeited)).toEqual([latecomerId]), CUTOFF_IN_MS + 30_000);
+    await eventually(async () => expect(await listIds(forfeited)).toEqual([latecomerId]), CUTOFF_IN_MS + POSTMARK_GRACE_MS + 30_000);
     await waitForListed(forfeited, latecomerId);
 
     // What awaits sign-off: the review closes the phase, which needs the coordinator's sign-off
     await env.client.workflow.getHandle(submitterId).executeUpdate(review, {
-      args: [{ requestId: uniqueId('review'), actor: submitter!.supervisor, decision: 'approve' }],
+      args: [{ requestId: uniqueId('review'), actor: submitter!.supervisor, receivedAt: new Date().toISOString(), decision: 'approve' }],
     });
     const awaitingSignOff = 'WorkflowType="campaignWorkflow" AND CampaignStatus="awaiting-sign-off"';
     await eventually(async () => expect(await listIds(`${awaitingSignOff} AND CampaignId="${plan.id}"`)).toEqual([campaignWorkflowId(plan.id)]));
