@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { campaignPlanSchema, type CampaignPlan, type CampaignPlanInput, type PhaseName } from '../domain/plan';
 import type { UpwardReport } from '../domain/report';
 import type { Household } from '../domain/roster';
+import { MAX_VISITS_PER_BATCH } from '../domain/visits';
 
 // The examples transcribed from the seed's plans, and one way to run any of them through the HTTP
 // API from start to upward report: by the test suite under time skipping, and by examples/run.ts
@@ -90,7 +91,7 @@ export interface RunOptions {
   /** A short pause while the system catches up (real time in both cases). */
   pause?: () => Promise<void>;
   log?: (line: string) => void;
-  /** How many visits a unit records at once. */
+  /** How many units record their visits at once. */
   concurrency?: number;
 }
 
@@ -98,9 +99,10 @@ const HOUR = 3_600_000;
 
 /**
  * Runs the example's campaign through the API: each unit submits its roster, its publicity report,
- * records a visit for every approved household at the approved amount, hands in its signed roster
- * and its summary; the supervisor approves each, the coordinator signs off where the plan says so.
- * Returns the upward report as JSON and CSV.
+ * records a visit for every household of its approved roster at the approved amount (in batches of
+ * up to MAX_VISITS_PER_BATCH, one request each), hands in its signed roster and its summary; the
+ * supervisor approves each, the coordinator signs off where the plan says so. Returns the upward
+ * report as JSON and CSV.
  */
 export async function runExample(example: Example, plan: CampaignPlan, options: RunOptions): Promise<{ report: UpwardReport; csv: string }> {
   const { api, tokenOf, until, log = () => {} } = options;
@@ -108,6 +110,7 @@ export async function runExample(example: Example, plan: CampaignPlan, options: 
   const coordinator = tokenOf(`coordinator:${plan.coordinator.id}`);
   const base = `/campaigns/${plan.id}`;
   const byUnit = rosters(example);
+  const figures = new Map<string, Record<string, number>>();
 
   const expect = async (status: number, call: ReturnType<ExampleApi['call']>, what: string) => {
     const response = await call;
@@ -131,6 +134,14 @@ export async function runExample(example: Example, plan: CampaignPlan, options: 
     }
     throw new Error(`campaign never reached: ${what}`);
   };
+  /** Runs fn for each item, `concurrency` at a time. */
+  const inLanes = async <T>(items: T[], fn: (item: T) => Promise<void>) => {
+    const queue = [...items];
+    const lane = async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+    };
+    await Promise.all(Array.from({ length: options.concurrency ?? 4 }, lane));
+  };
 
   await expect(202, api.call('POST', '/campaigns', { token: coordinator, body: plan }), 'start the campaign');
   log(`started ${plan.id}: ${plan.title}`);
@@ -138,14 +149,17 @@ export async function runExample(example: Example, plan: CampaignPlan, options: 
   for (const phase of plan.phases) {
     await until(Date.parse(phase.opensAt) + 1_000);
     await waitFor(`${phase.name} running`, (s) => s.currentPhase === phase.name);
-    const participants: string[] = (await campaign()).phases.find((p: { name: string }) => p.name === phase.name).participants;
+    // Every unit takes part but those out of the campaign for a forfeited phase.
+    const excluded = new Set(((await campaign()).excluded as { unitId: string }[]).map((e) => e.unitId));
+    const participants = plan.units.map((u) => u.id).filter((id) => !excluded.has(id));
+    if (phase.name === 'visiting') await inLanes(participants, visitAll);
     for (const unitId of participants) {
       const unit = tokenOf(`unit:${unitId}`);
       const supervisor = tokenOf(`reviewer:${plan.units.find((u) => u.id === unitId)!.supervisor}`);
       const path = `${base}/phases/${phase.name}/units/${unitId}`;
       const content: Record<string, unknown> = { kind: phase.submission.kind, report: `${unitId}: ${phase.submission.description}` };
       if (phase.name === 'preparation') content.households = byUnit[unitId] ?? [];
-      if (phase.name === 'visiting' || phase.name === 'summary') content.figures = await visitAll(unitId, unit, phase.name === 'visiting');
+      if (phase.name === 'visiting' || phase.name === 'summary') content.figures = figures.get(unitId);
       await expect(201, whenStarted(() => api.call('POST', `${path}/submissions`, { token: unit, body: content })), `${unitId} submits its ${phase.submission.kind}`);
       await expect(201, api.call('POST', `${path}/reviews`, { token: supervisor, body: { decision: 'approve' } }), `${unitId}'s ${phase.name} approved`);
     }
@@ -158,23 +172,20 @@ export async function runExample(example: Example, plan: CampaignPlan, options: 
   }
   await waitFor('completed', (s) => s.status === 'completed');
 
-  /** In visiting, pays every approved household its approved amount; returns the unit's totals for its report. */
-  async function visitAll(unitId: string, token: string, pay: boolean): Promise<Record<string, number>> {
-    const view = await expect(200, api.call('GET', `${base}/units/${unitId}`, { token }), `${unitId} reads its roster`);
-    const visiting = view.phases.find((p: { phase: string }) => p.phase === 'visiting')?.state;
-    const roster: { entry: number; amount: number; goods?: string }[] = visiting?.approvedRoster ?? [];
-    if (pay) {
-      const queue = [...roster];
-      const day = new Date(Date.parse(plan.phases[2]!.opensAt) + 8 * HOUR).toISOString().slice(0, 10);
-      const lane = async () => {
-        for (let e = queue.shift(); e; e = queue.shift()) {
-          const visit = { entry: e.entry, amount: e.amount, ...(e.goods ? { goods: e.goods } : {}), visitedOn: day, recipientSigned: true, handler: `${unitId} 經辦人` };
-          await expect(201, whenStarted(() => api.call('POST', `${base}/phases/visiting/units/${unitId}/visits`, { token, body: visit })), `${unitId} visits entry ${e.entry}`);
-        }
-      };
-      await Promise.all(Array.from({ length: options.concurrency ?? 8 }, lane));
+  /** Pays every household of the unit's approved roster (its standing notice, 公示) its approved amount, and keeps its totals for its reports. */
+  async function visitAll(unitId: string): Promise<void> {
+    const token = tokenOf(`unit:${unitId}`);
+    const link = await expect(200, api.call('GET', `${base}/units/${unitId}/notice-link`, { token }), `${unitId} reads its notice link`);
+    const notice = await expect(200, api.call('GET', `/notices/${link.noticeToken}`, { token }), `${unitId} reads its approved roster`);
+    const roster: { entry: number; amount: number; goods?: string }[] = notice.entries;
+    const day = new Date(Date.parse(plan.phases[2]!.opensAt) + 8 * HOUR).toISOString().slice(0, 10);
+    const visits = roster.map((e) => ({ entry: e.entry, amount: e.amount, ...(e.goods ? { goods: e.goods } : {}), visitedOn: day, recipientSigned: true, handler: `${unitId} 經辦人` }));
+    for (let first = 0; first < visits.length; first += MAX_VISITS_PER_BATCH) {
+      const batch = visits.slice(first, first + MAX_VISITS_PER_BATCH);
+      const body = { visits: batch };
+      await expect(201, whenStarted(() => api.call('POST', `${base}/phases/visiting/units/${unitId}/visit-batches`, { token, body })), `${unitId} visits entries ${batch[0]!.entry}–${batch.at(-1)!.entry}`);
     }
-    return { households: roster.length, paid: roster.reduce((sum, e) => sum + e.amount, 0) };
+    figures.set(unitId, { households: roster.length, paid: roster.reduce((sum, e) => sum + e.amount, 0) });
   }
 
   const report = (await expect(200, api.call('GET', `${base}/report`, { token: coordinator }), 'the upward report')) as UpwardReport;

@@ -4,8 +4,8 @@ import { timeSkippingPerTest } from './harness/per-test';
 import { createTestWorker, uniqueId } from './harness/temporal';
 
 // The three examples transcribed from the seed, each run end to end through the HTTP API under
-// time skipping: rosters, registry, reviews, publicity, a visit per household, summaries, sign-offs.
-// Their upward reports must reproduce the plans' own figures.
+// time skipping: rosters, reviews, publicity, a visit per household (in batches), summaries,
+// sign-offs. Their upward reports, read from the record, must reproduce the plans' own figures.
 
 const DAY = 86_400_000;
 const YEAR = 364 * DAY;
@@ -21,8 +21,9 @@ test.each(EXAMPLES)('given example %s, when it runs from start to summary throug
   const plan = JSON.parse(JSON.stringify(shifted).replaceAll('http://127.0.0.1:8234/', t.receiver.url(''))) as typeof shifted;
   const tokens = new Map(subjects(plan).map((subject, i) => [subject, `example-token-${String(i).padStart(4, '0')}-${subject.replace(/[^a-z0-9-]/gi, '')}`]));
 
-  const { worker, taskQueue } = await createTestWorker(t.env);
-  const api = await startApi(apiConfig({ address: t.env.address, taskQueue, timeoutMs: 20_000, bodyLimit: '2mb', apiTokens: [...tokens].map(([s, token]) => `${token}=${s}`).join(',') }), t.env.client);
+  const { worker, taskQueue, store } = await createTestWorker(t.env);
+  const config = apiConfig({ address: t.env.address, taskQueue, databaseUrl: store.url, timeoutMs: 20_000, bodyLimit: '2mb', apiTokens: [...tokens].map(([s, token]) => `${token}=${s}`).join(',') });
+  const api = await startApi(config, t.env.client, store.pool);
   try {
     const { report, csv } = await worker.runUntil(
       runExample(example, plan, {
@@ -48,5 +49,6 @@ test.each(EXAMPLES)('given example %s, when it runs from start to summary throug
     expect(lines.filter((l) => l.startsWith('unit,'))).toHaveLength(plan.units.length);
   } finally {
     await api.close();
+    await store.pool.end();
   }
 }, 300_000);
