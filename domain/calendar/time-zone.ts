@@ -101,3 +101,13 @@ export function isTimeZone(name: string): boolean {
     return false;
   }
 }
+
+/** An instant as ISO-8601 with the zone's offset at that instant: 2027-02-14T00:00:00+08:00. */
+export function formatInstant(instantMs: number, timeZone: string): string {
+  const local = localDateTime(instantMs, timeZone);
+  const offsetMinutes = Math.round(offsetMs(instantMs, timeZone) / 60_000);
+  const sign = offsetMinutes < 0 ? '-' : '+';
+  const offset = `${sign}${pad(Math.floor(Math.abs(offsetMinutes) / 60))}:${pad(Math.abs(offsetMinutes) % 60)}`;
+  const ms = local.millisecond ? `.${String(local.millisecond).padStart(3, '0')}` : '';
+  return `${formatDate(local)}T${pad(local.hour)}:${pad(local.minute)}:${pad(local.second)}${ms}${offset}`;
+}
