@@ -77,6 +77,14 @@ describe('WeCom group robot', () => {
     expect(robot.received.at(-1)!.body).toEqual({ msgtype: 'text', text: { content: `${TITLE}\n${TEXT}` } });
   });
 
+  it('given a text longer than the robot takes, should cut it to its 4,096 bytes and mark the cut', async () => {
+    await sender.send({ type: 'wecom', url: robot.url, format: 'markdown' }, { title: TITLE, text: '东风村'.repeat(2000) }, forfeiture);
+    const content = (robot.received.at(-1)!.body.markdown as { content: string }).content;
+    expect(Buffer.byteLength(content)).toBeLessThanOrEqual(4096);
+    expect(Buffer.byteLength(content)).toBeGreaterThan(4090);
+    expect(content).toMatch(/^\*\*【逾期】.*[东风村]…$/s);
+  });
+
   it('given a wrong key, should fail for good on the robot’s errcode though HTTP says 200; given a rate limit, should retry', async () => {
     const wrongKey = robot.url.replace('key=wecom-test-key', 'key=other');
     await expect(sender.send({ type: 'wecom', url: wrongKey, format: 'markdown' }, rendered, forfeiture)).rejects.toMatchObject({ type: 'WeComRefused', nonRetryable: true, details: [{ errcode: 93000 }] });
@@ -117,7 +125,7 @@ describe('e-mail over SMTP', () => {
   const from = '街道民政办 <relief@example.org>';
   beforeAll(async () => (inbox = await startSmtpInbox()));
   afterAll(() => inbox.close());
-  const email = () => createEmailSender({ transport: smtpTransport({ host: '127.0.0.1', port: inbox.port, secure: false, from, timeoutMs: 3_000 }), from });
+  const email = () => createEmailSender({ transport: smtpTransport({ host: '127.0.0.1', port: inbox.port, secure: false, timeoutMs: 3_000 }), from });
 
   it('given an e-mail channel, should deliver a UTF-8 subject and body with the structured notification attached', async () => {
     await email().send({ type: 'email', to: 'minzheng@example.org' }, rendered, forfeiture);
@@ -136,7 +144,7 @@ describe('e-mail over SMTP', () => {
     inbox.rejectRecipientsWith = 451;
     await expect(email().send({ type: 'email', to: 'later@example.org' }, rendered, forfeiture)).rejects.toMatchObject({ type: 'EmailFailed', nonRetryable: false });
     inbox.rejectRecipientsWith = undefined;
-    const closed = createEmailSender({ transport: smtpTransport({ host: '127.0.0.1', port: 9, from, timeoutMs: 1_000 }), from });
+    const closed = createEmailSender({ transport: smtpTransport({ host: '127.0.0.1', port: 9, timeoutMs: 1_000 }), from });
     await expect(closed.send({ type: 'email', to: 'minzheng@example.org' }, rendered, forfeiture)).rejects.toMatchObject({ type: 'EmailUnreachable', nonRetryable: false });
   });
 });

@@ -24,7 +24,7 @@ export interface SmtpSettings {
 
 export type MailTransport = Pick<ReturnType<typeof createTransport>, 'sendMail' | 'close'>;
 
-export function smtpTransport(settings: SmtpSettings): MailTransport {
+export function smtpTransport(settings: Omit<SmtpSettings, 'from'>): MailTransport {
   const timeouts = { connectionTimeout: settings.timeoutMs ?? 10_000, greetingTimeout: settings.timeoutMs ?? 10_000, socketTimeout: settings.timeoutMs ?? 30_000 };
   if (settings.url) return createTransport(settings.url, {}) as MailTransport;
   return createTransport({
