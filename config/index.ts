@@ -82,6 +82,11 @@ const envSchema = z.object({
   WORKER_WORKFLOW_BUNDLE: z.string().optional(),
   /** Workflows kept in the worker's sticky cache; unset, the SDK sizes it from the machine's memory. */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).optional(),
+  /** The system of record (PostgreSQL): campaigns, rosters, visits, objections, reports, audit. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** HMAC key for household ID numbers (one household once per campaign), its own secret. */
+  HOUSEHOLD_KEY_SECRET: z.string().min(32, 'at least 32 characters'),
   /** E-mail notifications: the SMTP server as a URL (smtp://user:pass@host:587, smtps://… for TLS on 465), or host and port. */
   SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'a URL such as smtp://user:password@host:587 or smtps://host:465').optional(),
   SMTP_HOST: z.string().min(1).optional(),
@@ -111,6 +116,8 @@ export interface Config {
   };
   webhookSigningSecret: string;
   payloadKeys: PayloadKeys;
+  database: { url: string; poolSize: number };
+  householdKeySecret: string;
   worker: { workflowBundlePath?: string; maxCachedWorkflows?: number };
   /** Set when an SMTP server is configured; e-mail channels are refused without it. */
   smtp?: { url?: string; host?: string; port?: number; secure?: boolean; user?: string; password?: string; from: string };
@@ -150,6 +157,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     webhookSigningSecret: e.WEBHOOK_SIGNING_SECRET,
     payloadKeys: { keys: e.PAYLOAD_KEYS, activeKeyId },
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    householdKeySecret: e.HOUSEHOLD_KEY_SECRET,
     worker: { workflowBundlePath: e.WORKER_WORKFLOW_BUNDLE, maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS },
     api: {
       port: e.API_PORT,

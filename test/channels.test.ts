@@ -174,7 +174,7 @@ describe('the delivery activity', () => {
 });
 
 describe('SMTP settings from the configuration', () => {
-  const base = { WEBHOOK_SIGNING_SECRET: SECRET, PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}` };
+  const base = { WEBHOOK_SIGNING_SECRET: SECRET, PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`, DATABASE_URL: 'postgres://127.0.0.1/relief', HOUSEHOLD_KEY_SECRET: 'h'.repeat(32) };
 
   it('given no SMTP server, should leave e-mail off; given a host and a sender, should default the port to 587 with STARTTLS', () => {
     expect(loadConfig(base).smtp).toBeUndefined();
