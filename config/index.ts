@@ -87,6 +87,16 @@ const envSchema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** HMAC key for household ID numbers (one household once per campaign), its own secret. */
   HOUSEHOLD_KEY_SECRET: z.string().min(32, 'at least 32 characters'),
+  /** E-mail notifications: the SMTP server as a URL (smtp://user:pass@host:587, smtps://… for TLS on 465), or host and port. */
+  SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'a URL such as smtp://user:password@host:587 or smtps://host:465').optional(),
+  SMTP_HOST: z.string().min(1).optional(),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** TLS from the start; unset, true on port 465 and STARTTLS otherwise. */
+  SMTP_SECURE: z.enum(['true', 'false']).optional(),
+  SMTP_USER: z.string().min(1).optional(),
+  SMTP_PASSWORD: z.string().optional(),
+  /** The sender of notification e-mails, e.g. "街道民政办 <relief@example.org>"; required with an SMTP server. */
+  SMTP_FROM: z.string().min(3).optional(),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -109,6 +119,8 @@ export interface Config {
   database: { url: string; poolSize: number };
   householdKeySecret: string;
   worker: { workflowBundlePath?: string; maxCachedWorkflows?: number };
+  /** Set when an SMTP server is configured; e-mail channels are refused without it. */
+  smtp?: { url?: string; host?: string; port?: number; secure?: boolean; user?: string; password?: string; from: string };
   api: { port: number; bodyLimit: string; tokens: Map<string, TokenGrant>; publicUrl?: string; temporalTimeoutMs: number; cursorSecret?: string; codecCorsOrigins: string[] };
 }
 
@@ -125,7 +137,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!activeKeyId || !e.PAYLOAD_KEYS.has(activeKeyId)) {
     throw new ConfigError(`invalid configuration:\n  PAYLOAD_ACTIVE_KEY: name one of the PAYLOAD_KEYS ids (${[...e.PAYLOAD_KEYS.keys()].join(', ')})`);
   }
+  const smtpProblem =
+    e.SMTP_URL && e.SMTP_HOST ? 'SMTP_URL: set SMTP_URL or SMTP_HOST, not both' : (e.SMTP_URL || e.SMTP_HOST) && !e.SMTP_FROM ? 'SMTP_FROM: required with an SMTP server, e.g. "街道民政办 <relief@example.org>"' : undefined;
+  if (smtpProblem) throw new ConfigError(`invalid configuration:\n  ${smtpProblem}`);
+  const smtpPort = e.SMTP_PORT ?? 587;
   return {
+    smtp:
+      e.SMTP_URL || e.SMTP_HOST
+        ? { url: e.SMTP_URL, host: e.SMTP_HOST, port: smtpPort, secure: e.SMTP_SECURE === undefined ? smtpPort === 465 : e.SMTP_SECURE === 'true', user: e.SMTP_USER, password: e.SMTP_PASSWORD, from: e.SMTP_FROM! }
+        : undefined,
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,

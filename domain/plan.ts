@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { isTimeZone } from './calendar/time-zone';
+import { parseDuration } from './calendar/durations';
+import { recipientChannelSchema, type RecipientChannel } from './channel';
 import { parseIsoDuration } from './duration';
 
 // The campaign plan (方案): one schema shared by the API, which refuses a bad plan with every
@@ -20,10 +23,31 @@ export const isoDurationSchema = z
 
 const textSchema = (max: number) => z.string().trim().min(1).max(max);
 
+/**
+ * Working days ("P3WD", counted on the business calendar) beside ISO-8601 durations. Not yet used
+ * by the phase fields: the workflows count those in exact milliseconds (isoDurationMs) until they
+ * use deadlineAfter (domain/calendar/durations.ts).
+ */
+export const planDurationSchema = z
+  .string()
+  .refine((text) => parseDuration(text) !== undefined, 'an ISO-8601 duration (P2D, PT12H) or whole working days (P3WD)');
+
+export const LOCALES = ['zh-CN', 'en'] as const;
+
 export const contactSchema = z.object({
   /** Where this party's notifications are POSTed. */
   webhook: z.url({ protocol: /^https?$/, message: 'an http(s) URL' }),
+  /** How this party chooses to be told (WeCom, DingTalk, e-mail, webhook); the webhook above otherwise. */
+  channel: recipientChannelSchema.optional(),
+  /** The language of this party's notifications: Simplified Chinese unless it asks for English. */
+  locale: z.enum(LOCALES).optional(),
 });
+export type Contact = z.infer<typeof contactSchema>;
+
+/** The channel a party is told on: the one it named, else its webhook. */
+export function channelOf(contact: Contact): RecipientChannel {
+  return contact.channel ?? { type: 'webhook', url: contact.webhook };
+}
 
 export const personSchema = z.object({
   id: idSchema,
@@ -107,6 +131,11 @@ export const campaignPlanSchema = z
     title: textSchema(200),
     organizer: textSchema(100),
     timezone: z.string().default('Asia/Shanghai'),
+    /**
+     * When the campaign's season starts: gives a year to the plan's dates written without one
+     * (2月13日前) and to festivals (元宵节结束). See resolvePlanDates (domain/plan-dates.ts).
+     */
+    seasonStart: instantSchema.optional(),
     coordinator: personSchema,
     reviewers: z.array(personSchema).min(1, 'at least one reviewer'),
     units: z.array(unitSchema).min(1, 'a campaign needs at least one unit'),
@@ -172,11 +201,3 @@ export type CampaignPlan = z.infer<typeof campaignPlanSchema>;
 /** A plan as a client writes it: defaults may be left out. */
 export type CampaignPlanInput = z.input<typeof campaignPlanSchema>;
 
-function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}

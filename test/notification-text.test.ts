@@ -1,0 +1,62 @@
+import { renderNotification } from '../domain/notification-text';
+import { NOTIFICATION_KINDS } from '../workflows/notification/messages';
+
+const zh = { locale: 'zh-CN', timeZone: 'Asia/Shanghai' } as const;
+const en = { locale: 'en', timeZone: 'Asia/Shanghai' } as const;
+const campaign = { campaignTitle: '街道2027年春节送温暖走访慰问活动', unitName: '東風村', unitId: 'dongfeng' };
+
+// Data as a draft would carry it for each kind (ids, instants, counts, names; no personal data).
+const SAMPLES: Record<string, Record<string, string | number>> = {
+  'phase-opened': { phase: 'visiting', cutoff: '2027-02-13T16:00:00.000Z', submission: 'signed-roster' },
+  'submission-reminder': { phase: 'preparation', cutoff: '2026-12-31T09:00:00.000Z', submission: 'applicant-roster', offset: 'P1D' },
+  'submission-rejected': { phase: 'preparation', submissionNumber: 2, cutoff: '2026-12-31T09:00:00.000Z', submission: 'applicant-roster' },
+  'entries-struck': { phase: 'preparation', submissionNumber: 1, entries: '3, 5' },
+  'coverage-behind': { phase: 'visiting', milestone: '2026-10-31T16:00:00.000Z', coverage: 0.3, households: 12000, visited: 2900, required: 3600 },
+  'coverage-escalated': { phase: 'visiting', milestone: '2026-10-31T16:00:00.000Z', coverage: 0.3, households: 12000, visited: 2900, required: 3600 },
+  'objection-filed': { phase: 'publicity', objection: 1, objectionKind: 'ineligible-household', entry: 4, objectionWithin: 'P2WD' },
+  'objection-reminder': { phase: 'publicity', objection: 1, filedAt: '2027-01-05T02:00:00.000Z', objectionWithin: 'P2D' },
+  'objection-escalated': { phase: 'publicity', objection: 1, filedAt: '2027-01-05T02:00:00.000Z' },
+  'objection-decided': { phase: 'publicity', objection: 1, outcome: 'uphold', rosterChange: 'entry-struck', entry: 4 },
+  'unit-forfeited': { phase: 'visiting', cutoff: '2027-02-13T16:00:00.000Z', submission: 'signed-roster' },
+  'review-overdue': { phase: 'preparation', submissionNumber: 1, submittedAt: '2026-12-20T06:30:00.000Z', reviewWithin: 'P3WD' },
+  'review-escalated': { phase: 'preparation', submissionNumber: 1, submittedAt: '2026-12-20T06:30:00.000Z', reviewerName: '民政办审核' },
+  'sign-off-needed': { phase: 'preparation', approved: 5, forfeited: 1 },
+  'sign-off-reminder': { phase: 'preparation', approved: 5, forfeited: 1 },
+  'campaign-cancelled': { cancelledBy: '街道民政办' },
+};
+
+describe('notification text', () => {
+  it('given a forfeiture at the end of 13 February, should tell it in Chinese as the office wrote the deadline', () => {
+    expect(renderNotification('unit-forfeited', { ...campaign, ...SAMPLES['unit-forfeited'] }, zh)).toEqual({
+      title: '【逾期】東風村慰问阶段视为自动放弃',
+      text: '街道2027年春节送温暖走访慰问活动：東風村未在2月13日 24:00截止前提交慰问阶段的已签字名册，逾期不予接收，视为自动放弃。',
+    });
+  });
+
+  it('given a reader who asks for English, should tell the same in English, in the campaign time zone', () => {
+    const { title, text } = renderNotification('unit-forfeited', { ...campaign, ...SAMPLES['unit-forfeited'] }, en);
+    expect(title).toBe('Forfeited: 東風村, visiting phase');
+    expect(text).toBe('街道2027年春节送温暖走访慰问活动: 東風村 submitted no signed roster for the visiting phase by the cutoff 13 Feb 24:00 and forfeits (late submissions are not accepted).');
+  });
+
+  it('given instants during the day, should write Beijing time as 月日 时:分, never a UTC instant', () => {
+    const { text } = renderNotification('submission-reminder', { ...campaign, ...SAMPLES['submission-reminder'] }, zh);
+    expect(text).toContain('截止时间为12月31日 17:00');
+    const review = renderNotification('review-overdue', { ...campaign, ...SAMPLES['review-overdue'] }, zh).text;
+    expect(review).toBe('街道2027年春节送温暖走访慰问活动：東風村准备阶段第1次提交（12月20日 14:30提交）已等待审核3个工作日，请尽快审核。');
+    expect(renderNotification('submission-reminder', { ...SAMPLES['submission-reminder'] }, { ...zh, timeZone: 'Asia/Urumqi' }).text).toContain('12月31日 15:00');
+  });
+
+  it.each(NOTIFICATION_KINDS)('given kind %s, should have its own text in both languages with every field filled', (kind) => {
+    const data = { ...campaign, ...SAMPLES[kind] };
+    for (const options of [zh, en]) {
+      const { title, text } = renderNotification(kind, data, options);
+      expect(text).not.toMatch(/—|undefined|NaN|\d{4}-\d{2}-\d{2}T|请登录系统查看。$|see the system for details\.$/);
+      expect(title.length).toBeGreaterThan(3);
+    }
+  });
+
+  it('given a kind it does not know, should say so with a generic Chinese line instead of throwing', () => {
+    expect(renderNotification('urge', { campaignTitle: '健康进万家' }, zh)).toEqual({ title: '【通知】健康进万家', text: '健康进万家：您有一条新通知（urge），请登录系统查看。' });
+  });
+});
