@@ -12,7 +12,7 @@ import { campaignWorkflowId, getCampaignState } from '../workflows/campaign/mess
 import { UNITS_PER_GROUP } from '../workflows/phase/messages';
 import { workflowsPath } from '../worker/create-worker';
 import { startApi, type RunningApi } from '../test/harness/api';
-import { createDevServerEnv, TEST_PAYLOAD_KEYS_ENV, WEBHOOK_SECRET } from '../test/harness/temporal';
+import { createDevServerEnv, HOUSEHOLD_SECRET, TEST_PAYLOAD_KEYS_ENV, WEBHOOK_SECRET } from '../test/harness/temporal';
 import { WebhookReceiver } from '../test/harness/webhook-receiver';
 import { historyFigures, LIMITS, phaseFigures } from './histories';
 import { runCycles, type LoadResult } from './load';
@@ -76,6 +76,7 @@ async function main() {
     BENCH_BUNDLE: codePath,
     BENCH_WEBHOOK_SECRET: WEBHOOK_SECRET,
     BENCH_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS_ENV,
+    BENCH_HOUSEHOLD_KEY_SECRET: HOUSEHOLD_SECRET,
     BENCH_MAX_CACHED_WORKFLOWS: flags['max-cached-workflows'],
   });
   const appWorker = await startWorkerProcess(workerEnv('app', 'bench-app', appBundle), flags.profile ? ['--cpu-prof', '--cpu-prof-dir', workerProfileDir] : []);
@@ -90,7 +91,7 @@ async function main() {
       ...[...reviewerTokens].map(([id, token]) => `${token}=reviewer:${id}`),
       ...[...tokens].map(([id, token]) => `${token}=unit:${id}`),
     ];
-    const config = loadConfig({ TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: 'bench-app', WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET, PAYLOAD_KEYS: TEST_PAYLOAD_KEYS_ENV, API_PORT: '0', API_BODY_LIMIT: '16mb', API_TOKENS: grants.join(',') });
+    const config = loadConfig({ TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: 'bench-app', WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET, HOUSEHOLD_KEY_SECRET: HOUSEHOLD_SECRET, PAYLOAD_KEYS: TEST_PAYLOAD_KEYS_ENV, API_PORT: '0', API_BODY_LIMIT: '16mb', API_TOKENS: grants.join(',') });
     api = await startApi(config, env.client);
     const expect201 = async (what: string, reply: Promise<{ status: number; body: { code?: string; message?: string } }>) => {
       const { status, body } = await reply;

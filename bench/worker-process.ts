@@ -17,6 +17,7 @@ export interface WorkerProcessEnv {
   BENCH_WEBHOOK_SECRET: string;
   /** PAYLOAD_KEYS of the bench's clients: the worker encrypts as in production. */
   BENCH_PAYLOAD_KEYS: string;
+  BENCH_HOUSEHOLD_KEY_SECRET: string;
   /** The campaign worker's sticky cache size; unset, the SDK's default (which grows with the heap limit). */
   BENCH_MAX_CACHED_WORKFLOWS?: string;
 }
@@ -25,7 +26,7 @@ async function main() {
   const env = process.env as unknown as WorkerProcessEnv;
   const connection = await NativeConnection.connect({ address: env.BENCH_ADDRESS });
   const clientConnection = await Connection.connect({ address: env.BENCH_ADDRESS });
-  const dataConverter = encryptingDataConverter(loadConfig({ WEBHOOK_SIGNING_SECRET: env.BENCH_WEBHOOK_SECRET, PAYLOAD_KEYS: env.BENCH_PAYLOAD_KEYS }).payloadKeys);
+  const dataConverter = encryptingDataConverter(loadConfig({ WEBHOOK_SIGNING_SECRET: env.BENCH_WEBHOOK_SECRET, HOUSEHOLD_KEY_SECRET: env.BENCH_HOUSEHOLD_KEY_SECRET, PAYLOAD_KEYS: env.BENCH_PAYLOAD_KEYS }).payloadKeys);
   // Both workers decode the same encrypted payloads, so the baseline pays for the codec too.
   const common = { connection, namespace: 'default', taskQueue: env.BENCH_TASK_QUEUE, workflowBundle: { codePath: env.BENCH_BUNDLE }, dataConverter };
   const worker =

@@ -65,6 +65,8 @@ const envSchema = z.object({
   TEMPORAL_TLS_CERT_PATH: z.string().optional(),
   TEMPORAL_TLS_KEY_PATH: z.string().optional(),
   WEBHOOK_SIGNING_SECRET: z.string().min(16, 'at least 16 characters'),
+  /** Keys the HMAC of a household's ID number (one household once per campaign); its own secret, never derived from another. */
+  HOUSEHOLD_KEY_SECRET: z.string().min(32, 'at least 32 characters (openssl rand -hex 32)'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   API_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/i, 'a size such as 512kb or 2mb').default('1mb'),
   API_TOKENS: tokensSchema.default(new Map()),
@@ -100,6 +102,7 @@ export interface Config {
     tlsKeyPath?: string;
   };
   webhookSigningSecret: string;
+  householdKeySecret: Buffer;
   payloadKeys: PayloadKeys;
   worker: { workflowBundlePath?: string; maxCachedWorkflows?: number };
   api: { port: number; bodyLimit: string; tokens: Map<string, TokenGrant>; publicUrl?: string; temporalTimeoutMs: number; cursorSecret?: string; codecCorsOrigins: string[] };
@@ -129,6 +132,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       tlsKeyPath: e.TEMPORAL_TLS_KEY_PATH,
     },
     webhookSigningSecret: e.WEBHOOK_SIGNING_SECRET,
+    householdKeySecret: Buffer.from(e.HOUSEHOLD_KEY_SECRET, 'utf8'),
     payloadKeys: { keys: e.PAYLOAD_KEYS, activeKeyId },
     worker: { workflowBundlePath: e.WORKER_WORKFLOW_BUNDLE, maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS },
     api: {

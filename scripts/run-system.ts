@@ -25,6 +25,7 @@ interface DemoSecrets {
   webhookSigningSecret: string;
   tokens: Record<string, string>; // "role:subject" → token
   payloadKeys: string; // PAYLOAD_KEYS
+  householdKeySecret: string; // HOUSEHOLD_KEY_SECRET
 }
 
 const DEMO_SUBJECTS = [
@@ -38,7 +39,7 @@ function demoSecrets(): DemoSecrets {
   const file = join(DATA, 'demo-secrets.json');
   const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoSecrets) : undefined;
   const missing = DEMO_SUBJECTS.filter((s) => !kept?.tokens[s]);
-  if (kept?.payloadKeys && !missing.length) return kept;
+  if (kept?.payloadKeys && kept.householdKeySecret && !missing.length) return kept;
   // A .data/ from before encryption keeps its tokens and gains a key: its old campaigns still decode (plaintext passes through).
   const secrets: DemoSecrets = {
     webhookSigningSecret: randomBytes(32).toString('hex'),
@@ -47,6 +48,7 @@ function demoSecrets(): DemoSecrets {
     // An older .data/ gains tokens for subjects added since (examples), keeping the ones it has.
     ...(kept ? { tokens: { ...kept.tokens, ...Object.fromEntries(missing.map((s) => [s, randomBytes(24).toString('hex')])) } } : {}),
     payloadKeys: kept?.payloadKeys ?? `demo-1:${generatePayloadKey()}`,
+    householdKeySecret: kept?.householdKeySecret ?? randomBytes(32).toString('hex'),
   };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
@@ -140,6 +142,7 @@ async function main() {
     WEBHOOK_SIGNING_SECRET: process.env.WEBHOOK_SIGNING_SECRET ?? secrets.webhookSigningSecret,
     API_TOKENS: process.env.API_TOKENS ?? Object.entries(secrets.tokens).map(([subject, token]) => `${token}=${subject}`).join(','),
     PAYLOAD_KEYS: process.env.PAYLOAD_KEYS ?? secrets.payloadKeys,
+    HOUSEHOLD_KEY_SECRET: process.env.HOUSEHOLD_KEY_SECRET ?? secrets.householdKeySecret,
     API_CODEC_CORS_ORIGINS: process.env.API_CODEC_CORS_ORIGINS ?? `http://localhost:${UI_PORT}`,
   };
   const apiPort = env.API_PORT ?? '3000';

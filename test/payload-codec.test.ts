@@ -11,7 +11,7 @@ import { eventually, withPreparationSoon } from './harness/api';
 import { CampaignDriver } from './harness/campaign-driver';
 import { loadHistoryFixtures } from './harness/histories';
 import { unionWinterPlan } from './harness/plans';
-import { createDevServerEnv, createTestWorker, TEST_PAYLOAD_KEYS, testDataConverter, uniqueId, WEBHOOK_SECRET } from './harness/temporal';
+import { createDevServerEnv, createTestWorker, HOUSEHOLD_SECRET, TEST_PAYLOAD_KEYS, testDataConverter, uniqueId, WEBHOOK_SECRET } from './harness/temporal';
 import { realServer } from './harness/per-test';
 
 // Household data must reach Temporal only as ciphertext. The histories are read raw (no codec)
@@ -66,7 +66,7 @@ describe('the payload codec on its own', () => {
   });
 
   test('given PAYLOAD_KEYS with several keys, the config should demand PAYLOAD_ACTIVE_KEY among them, refuse short keys, and never echo key material', () => {
-    const base = { WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET };
+    const base = { WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET, HOUSEHOLD_KEY_SECRET: HOUSEHOLD_SECRET };
     const [k1, k2] = [generatePayloadKey(), generatePayloadKey()];
     expect(loadConfig({ ...base, PAYLOAD_KEYS: `one:${k1}` }).payloadKeys.activeKeyId).toBe('one');
     expect(loadConfig({ ...base, PAYLOAD_KEYS: `one:${k1},two:${k2}`, PAYLOAD_ACTIVE_KEY: 'two' }).payloadKeys.activeKeyId).toBe('two');

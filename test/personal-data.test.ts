@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { PayloadKeys } from '../config/codec';
+import { loadConfig } from '../config';
+import { generatePayloadKey, type PayloadKeys } from '../config/codec';
 import { publishedEntry } from '../domain/roster';
 import {
   householdKey,
@@ -110,6 +111,13 @@ describe('the household key', () => {
     for (const written of [id.toLowerCase(), ` ${id} `, id.replace('X', 'Ｘ'), id.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)))]) {
       expect(householdKey(secret, 'spring-2027', written)).toEqual(key);
     }
+  });
+
+  test('given HOUSEHOLD_KEY_SECRET missing or shorter than 32 characters, the config should refuse to start and name it; given one, it should be the key', () => {
+    const env = { WEBHOOK_SIGNING_SECRET: 'a-webhook-signing-secret', PAYLOAD_KEYS: `k:${generatePayloadKey()}` };
+    expect(() => loadConfig(env)).toThrow(/HOUSEHOLD_KEY_SECRET:/);
+    expect(() => loadConfig({ ...env, HOUSEHOLD_KEY_SECRET: 'x'.repeat(31) })).toThrow(/HOUSEHOLD_KEY_SECRET: at least 32 characters/);
+    expect(loadConfig({ ...env, HOUSEHOLD_KEY_SECRET: secret.toString('utf8') }).householdKeySecret).toEqual(secret);
   });
 
   test('given another household, campaign or secret, the key should differ', () => {

@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApp, type LogLine } from '../../api/app';
 import { loadConfig, type Config } from '../../config';
 import type { CampaignPlan } from '../../domain/plan';
-import { createDevServerEnv, createTestWorker, TEST_PAYLOAD_KEYS_ENV, WEBHOOK_SECRET } from './temporal';
+import { createDevServerEnv, createTestWorker, HOUSEHOLD_SECRET, TEST_PAYLOAD_KEYS_ENV, WEBHOOK_SECRET } from './temporal';
 import { WebhookReceiver } from './webhook-receiver';
 
 // The API on a real port, and a small fetch wrapper, for the test/api*.test.ts suites.
@@ -34,6 +34,7 @@ export function apiConfig(env: { address: string; taskQueue: string; bodyLimit?:
     TEMPORAL_ADDRESS: env.address,
     TEMPORAL_TASK_QUEUE: env.taskQueue,
     WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET,
+    HOUSEHOLD_KEY_SECRET: HOUSEHOLD_SECRET,
     PAYLOAD_KEYS: TEST_PAYLOAD_KEYS_ENV,
     API_PORT: '0',
     API_BODY_LIMIT: env.bodyLimit ?? '64kb',

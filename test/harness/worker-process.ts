@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { TEST_PAYLOAD_KEYS_ENV, WEBHOOK_SECRET } from './temporal';
+import { HOUSEHOLD_SECRET, TEST_PAYLOAD_KEYS_ENV, WEBHOOK_SECRET } from './temporal';
 
 // The production worker (worker/main.ts) as a process of its own, so a test can SIGKILL it the
 // way a crash or an OOM kill would: no shutdown, no finished tasks, nothing flushed.
@@ -26,6 +26,7 @@ export async function startWorkerProcess(env: { address: string; taskQueue: stri
       TEMPORAL_ADDRESS: env.address,
       TEMPORAL_TASK_QUEUE: env.taskQueue,
       WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET,
+      HOUSEHOLD_KEY_SECRET: HOUSEHOLD_SECRET,
       PAYLOAD_KEYS: TEST_PAYLOAD_KEYS_ENV,
       ...(env.workflowBundle ? { WORKER_WORKFLOW_BUNDLE: env.workflowBundle } : {}),
     },
