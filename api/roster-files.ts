@@ -19,7 +19,7 @@ export const MAX_VISIT_FILE_ROWS = 100_000;
 export const VISIT_BATCH_SIZE = 1_000;
 
 export interface RowProblem {
-  /** As Excel numbers it: the header is row 1. Absent for the file as a whole. */
+  /** As Excel numbers it (the header is row 1 unless a title is above it). Absent for the file as a whole. */
   row?: number;
   /** The column's header as written in the file. */
   column?: string;
@@ -198,32 +198,48 @@ const headerKey = (text: string) =>
     .toLowerCase();
 
 interface Layout<F extends string> {
+  /** The header's row: 1, or lower under a title row. */
+  row: number;
   /** Field → index of its cell, and the header as written. */
   columns: Map<F, { index: number; header: string }>;
 }
 
-function readHeader<F extends string>(specs: readonly ColumnSpec<F>[], header: Cell[] | undefined): Layout<F> | RowProblem[] {
+/** Every header a column is known by → its column. */
+function columnsByHeader<F extends string>(specs: readonly ColumnSpec<F>[]): Map<string, ColumnSpec<F>> {
   const byKey = new Map<string, ColumnSpec<F>>();
   for (const spec of specs) for (const name of [spec.header, spec.field, ...(spec.aliases ?? [])]) byKey.set(headerKey(name), spec);
+  return byKey;
+}
+
+/** Offices often put a title (某某社区慰问名册) above the header: it is the first of the top rows that names two known columns. */
+function headerIndex<F extends string>(specs: readonly ColumnSpec<F>[], rows: Sheet['rows']): number {
+  const byKey = columnsByHeader(specs);
+  const found = rows.slice(0, 5).findIndex((r) => r.cells.filter((c) => !isBlank(c) && byKey.has(headerKey(String(c)))).length >= 2);
+  return Math.max(0, found);
+}
+
+function readHeader<F extends string>(specs: readonly ColumnSpec<F>[], header: Sheet['rows'][number] | undefined): Layout<F> | RowProblem[] {
+  const byKey = columnsByHeader(specs);
+  const row = header?.row ?? 1;
   const accepted = specs.map((s) => s.header).join('、');
   const problems: RowProblem[] = [];
   const columns = new Map<F, { index: number; header: string }>();
-  (header ?? []).forEach((cell, index) => {
+  (header?.cells ?? []).forEach((cell, index) => {
     if (isBlank(cell)) return;
     const written = String(cell).trim();
     const spec = byKey.get(headerKey(written));
     if (!spec) {
-      problems.push({ row: 1, column: written, code: 'UnknownColumn', message: `第 1 行：不认识的列「${written}」（可用的列：${accepted}）`, messageEn: `row 1: unknown column "${written}" (columns: ${specs.map((s) => s.field).join(', ')})` });
+      problems.push({ row, column: written, code: 'UnknownColumn', message: `第 ${row} 行：不认识的列「${written}」（可用的列：${accepted}）`, messageEn: `row ${row}: unknown column "${written}" (columns: ${specs.map((s) => s.field).join(', ')})` });
     } else if (columns.has(spec.field)) {
-      problems.push({ row: 1, column: written, field: spec.field, code: 'DuplicateColumn', message: `第 1 行：「${spec.header}」列出现了两次`, messageEn: `row 1: the ${spec.field} column appears twice` });
+      problems.push({ row, column: written, field: spec.field, code: 'DuplicateColumn', message: `第 ${row} 行：「${spec.header}」列出现了两次`, messageEn: `row ${row}: the ${spec.field} column appears twice` });
     } else columns.set(spec.field, { index, header: written });
   });
   for (const spec of specs) {
     if (spec.required && !columns.has(spec.field)) {
-      problems.push({ row: 1, field: spec.field, code: 'MissingColumn', message: `第 1 行：缺少「${spec.header}」列`, messageEn: `row 1: the ${spec.field} column is missing` });
+      problems.push({ row, field: spec.field, code: 'MissingColumn', message: `第 ${row} 行：缺少「${spec.header}」列`, messageEn: `row ${row}: the ${spec.field} column is missing` });
     }
   }
-  return problems.length ? problems : { columns };
+  return problems.length ? problems : { row, columns };
 }
 
 /** Reads the fields of one row, each check naming the row and column it failed. */
@@ -445,8 +461,9 @@ interface Parsed<F extends string> {
 async function readRows<F extends string>(buffer: Buffer, format: FileFormat, specs: readonly ColumnSpec<F>[], preferredSheet: string, maxRows: number): Promise<Parsed<F> | RowProblem[]> {
   const sheet = await readSheet(buffer, format, preferredSheet);
   if (!('rows' in sheet)) return [sheet];
-  const [header, ...data] = sheet.rows;
-  const layout = readHeader(specs, header?.row === 1 ? header.cells : undefined);
+  const at = headerIndex(specs, sheet.rows);
+  const layout = readHeader(specs, sheet.rows[at]);
+  const data = sheet.rows.slice(at + 1);
   if (Array.isArray(layout)) return layout;
   if (data.length > maxRows) {
     return [{ code: 'TooManyRows', message: `文件有 ${yuan(data.length)} 行，一次最多 ${yuan(maxRows)} 行`, messageEn: `the file has ${data.length} rows; at most ${maxRows} at a time` }];
@@ -509,12 +526,12 @@ export async function parseRosterFile(buffer: Buffer, options: { format: FileFor
       continue;
     }
     const row = rowOf(p.entry);
-    const household = households[p.entry - 1]!;
-    const zh =
-      p.type === RosterFailure.AmountOutsideStandard
-        ? `${yuan(household.amount)} 元不在「${standards.get(household.category)!.label}」的标准 ${standardRange(standards.get(household.category)!.min, standards.get(household.category)!.max)}之内`
-        : p.message; // the other entry problems are caught above, with the allowed values named
-    const field = p.type === RosterFailure.AmountOutsideStandard ? 'amount' : 'idNumber';
+    const { amount, category } = households[p.entry - 1]!;
+    const standard = standards.get(category);
+    // The other entry problems (category, source, the same household twice) are caught above with the allowed values named.
+    const outside = p.type === RosterFailure.AmountOutsideStandard && standard;
+    const zh = outside ? `${yuan(amount)} 元不在「${standard.label}」的标准 ${standardRange(standard.min, standard.max)}之内` : p.message;
+    const field = outside ? 'amount' : 'idNumber';
     const column = parsed.layout.columns.get(field)!.header;
     problems.push({ row, column, field, code: p.type, message: `第 ${row} 行「${column}」：${zh}`, messageEn: `row ${row}: ${p.message}` });
   }
@@ -539,7 +556,8 @@ export async function parseVisitsFile(buffer: Buffer, options: { format: FileFor
   const parsed = await readRows(buffer, options.format, VISIT_COLUMNS, VISITS_SHEET, MAX_VISIT_FILE_ROWS);
   if (Array.isArray(parsed)) return { problems: parsed };
   if (!parsed.layout.columns.has('entry') && !parsed.layout.columns.has('idNumber')) {
-    return { problems: [{ row: 1, code: 'MissingColumn', message: '第 1 行：需要「序号」或「身份证号」列，用来找到名册中的那一户', messageEn: 'row 1: an entry or an ID number column is needed to find the household on the roster' }] };
+    const { row } = parsed.layout;
+    return { problems: [{ row, code: 'MissingColumn', message: `第 ${row} 行：需要「序号」或「身份证号」列，用来找到名册中的那一户`, messageEn: `row ${row}: an entry or an ID number column is needed to find the household on the roster` }] };
   }
   if (!parsed.rows.length) return { problems: [{ code: 'EmptyFile', message: '文件中没有任何走访记录', messageEn: 'the file holds no visits' }] };
   const read = parsed.rows.map((r) => {
