@@ -65,8 +65,6 @@ const envSchema = z.object({
   TEMPORAL_TLS_CERT_PATH: z.string().optional(),
   TEMPORAL_TLS_KEY_PATH: z.string().optional(),
   WEBHOOK_SIGNING_SECRET: z.string().min(16, 'at least 16 characters'),
-  /** Keys the HMAC of a household's ID number (one household once per campaign); its own secret, never derived from another. */
-  HOUSEHOLD_KEY_SECRET: z.string().min(32, 'at least 32 characters (openssl rand -hex 32)'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   API_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/i, 'a size such as 512kb or 2mb').default('1mb'),
   API_TOKENS: tokensSchema.default(new Map()),
@@ -84,6 +82,11 @@ const envSchema = z.object({
   WORKER_WORKFLOW_BUNDLE: z.string().optional(),
   /** Workflows kept in the worker's sticky cache; unset, the SDK sizes it from the machine's memory. */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).optional(),
+  /** The system of record (PostgreSQL): campaigns, rosters, visits, objections, reports, audit. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** HMAC key for household ID numbers (one household once per campaign), its own secret. */
+  HOUSEHOLD_KEY_SECRET: z.string().min(32, 'at least 32 characters'),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -102,8 +105,9 @@ export interface Config {
     tlsKeyPath?: string;
   };
   webhookSigningSecret: string;
-  householdKeySecret: Buffer;
   payloadKeys: PayloadKeys;
+  database: { url: string; poolSize: number };
+  householdKeySecret: string;
   worker: { workflowBundlePath?: string; maxCachedWorkflows?: number };
   api: { port: number; bodyLimit: string; tokens: Map<string, TokenGrant>; publicUrl?: string; temporalTimeoutMs: number; cursorSecret?: string; codecCorsOrigins: string[] };
 }
@@ -132,8 +136,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       tlsKeyPath: e.TEMPORAL_TLS_KEY_PATH,
     },
     webhookSigningSecret: e.WEBHOOK_SIGNING_SECRET,
-    householdKeySecret: Buffer.from(e.HOUSEHOLD_KEY_SECRET, 'utf8'),
     payloadKeys: { keys: e.PAYLOAD_KEYS, activeKeyId },
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    householdKeySecret: e.HOUSEHOLD_KEY_SECRET,
     worker: { workflowBundlePath: e.WORKER_WORKFLOW_BUNDLE, maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS },
     api: {
       port: e.API_PORT,
