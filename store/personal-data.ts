@@ -106,7 +106,7 @@ export function openField(dataKey: Buffer, sealed: Buffer | null, place: FieldPl
  * number under HOUSEHOLD_KEY_SECRET, 128 bits kept. The ID number has too little entropy for a
  * bare hash: only the secret stops someone with the table from confirming a guessed number.
  */
-export function householdKey(hmacKey: Buffer, campaignId: string, idNumber: string): Buffer {
+export function householdKey(hmacKey: string | Buffer, campaignId: string, idNumber: string): Buffer {
   return createHmac('sha256', hmacKey)
     .update(JSON.stringify([campaignId, normaliseIdNumber(idNumber)]), 'utf8')
     .digest()

@@ -114,10 +114,11 @@ describe('the household key', () => {
   });
 
   test('given HOUSEHOLD_KEY_SECRET missing or shorter than 32 characters, the config should refuse to start and name it; given one, it should be the key', () => {
-    const env = { WEBHOOK_SIGNING_SECRET: 'a-webhook-signing-secret', PAYLOAD_KEYS: `k:${generatePayloadKey()}` };
+    const env = { WEBHOOK_SIGNING_SECRET: 'a-webhook-signing-secret', PAYLOAD_KEYS: `k:${generatePayloadKey()}`, DATABASE_URL: 'postgres://127.0.0.1:1/relief' };
     expect(() => loadConfig(env)).toThrow(/HOUSEHOLD_KEY_SECRET:/);
     expect(() => loadConfig({ ...env, HOUSEHOLD_KEY_SECRET: 'x'.repeat(31) })).toThrow(/HOUSEHOLD_KEY_SECRET: at least 32 characters/);
-    expect(loadConfig({ ...env, HOUSEHOLD_KEY_SECRET: secret.toString('utf8') }).householdKeySecret).toEqual(secret);
+    const { householdKeySecret } = loadConfig({ ...env, HOUSEHOLD_KEY_SECRET: secret.toString('utf8') });
+    expect(householdKey(householdKeySecret, 'spring-2027', id)).toEqual(householdKey(secret, 'spring-2027', id));
   });
 
   test('given another household, campaign or secret, the key should differ', () => {
