@@ -13,6 +13,7 @@ import { WebhookReceiver } from '../test/harness/webhook-receiver';
 import { startWorkerProcess, type WorkerProcess } from '../test/harness/worker-process';
 import { bundleWorkflowsTo } from '../worker/bundle-workflows';
 import { createTestStore, startTestPostgres, type TestStore } from '../test/harness/postgres';
+import { seededRandom } from '../test/harness/seeded-random';
 
 // `npm run chaos -- --faults N --seed S`: one short campaign (plan 1's rules, all four phases in
 // real time on a dev server) run twice at once, each on its own production worker process. One
@@ -23,18 +24,6 @@ import { createTestStore, startTestPostgres, type TestStore } from '../test/harn
 const { values } = parseArgs({ options: { faults: { type: 'string', default: '5' }, seed: { type: 'string' } } });
 const FAULTS = Number(values.faults);
 const SEED = Number(values.seed ?? Math.floor(Math.random() * 2 ** 31));
-
-/** mulberry32: a small seeded generator, so a run can be repeated with --seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PHASE_SECONDS = 20;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
@@ -156,7 +145,7 @@ function differences(a: unknown, b: unknown, path = ''): string[] {
 
 async function main(): Promise<number> {
   console.log(`chaos: ${FAULTS} faults, seed ${SEED} (repeat with --seed ${SEED})`);
-  const random = rng(SEED);
+  const random = seededRandom(SEED);
   const bundle = join(mkdtempSync(join(tmpdir(), 'relief-chaos-')), 'workflow-bundle.js');
   await bundleWorkflowsTo(bundle);
   const postgres = await startTestPostgres();

@@ -84,7 +84,7 @@ export function createRecords({ pool, masterKeys, householdKeySecret }: RecordsD
     const { rows } = await db.query<{ data_key_wrapped: Buffer | null; data_key_id: string | null }>('SELECT data_key_wrapped, data_key_id FROM campaigns WHERE campaign_id = $1', [campaignId]);
     const row = rows[0];
     if (!row?.data_key_wrapped) throw new Error(`campaign ${campaignId} has no data key (its personal data was erased)`);
-    const key = unwrapCampaignKey(row.data_key_wrapped, row.data_key_id!, masterKeys, campaignId);
+    const key = unwrapCampaignKey(row.data_key_wrapped, row.data_key_id!, masterKeys);
     dataKeys.set(campaignId, key);
     return key;
   }
@@ -162,7 +162,7 @@ export function createRecords({ pool, masterKeys, householdKeySecret }: RecordsD
     /** The plan, its units, phases and budgets, and the campaign's data key; a retried start finds its own row. */
     async startCampaign(plan: CampaignPlan, start: { requestId: string; actor: string; organizationId?: string }): Promise<'started' | 'retried' | 'exists'> {
       return inTransaction(pool, async (db) => {
-        const key = newCampaignKey(masterKeys, plan.id);
+        const key = newCampaignKey(masterKeys);
         const outline = planOutline(plan);
         const { rowCount } = await db.query(
           `INSERT INTO campaigns (campaign_id, organizer, title, time_zone, plan, unit_count, start_request_id, started_by, data_key_wrapped, data_key_id, current_phase)
@@ -199,12 +199,12 @@ export function createRecords({ pool, masterKeys, householdKeySecret }: RecordsD
         const { rowCount } = await db.query('INSERT INTO roster_uploads (upload_id, campaign_id, unit_id, created_by, entries) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [uploadId, campaignId, input.unitId, input.actor, households.length]);
         if (!rowCount) return;
         const key = await dataKeyOf(db, campaignId);
-        const aad = (column: string) => `${campaignId}:${column}`;
         const columns = {
           entry: [] as number[], category: [] as string[], amount: [] as number[], goods: [] as (string | null)[], source: [] as string[], hkey: [] as Buffer[],
           masked: [] as string[], name: [] as (Buffer | null)[], id: [] as (Buffer | null)[], address: [] as (Buffer | null)[], reason: [] as (Buffer | null)[], illness: [] as (Buffer | null)[],
         };
         households.forEach((h, i) => {
+          const seal = (column: string, value: string | undefined) => sealField(key, value ?? null, { campaignId, column, rowId: `${uploadId}:${first + i}` });
           columns.entry.push(first + i);
           columns.category.push(h.category);
           columns.amount.push(h.amount);
@@ -212,11 +212,11 @@ export function createRecords({ pool, masterKeys, householdKeySecret }: RecordsD
           columns.source.push(h.fundingSource);
           columns.hkey.push(householdKey(householdKeySecret, campaignId, h.idNumber));
           columns.masked.push(maskName(h.name));
-          columns.name.push(sealField(key, h.name, aad('name')));
-          columns.id.push(sealField(key, h.idNumber, aad('id_number')));
-          columns.address.push(sealField(key, h.address, aad('address')));
-          columns.reason.push(sealField(key, h.reason, aad('reason')));
-          columns.illness.push(sealField(key, h.illness, aad('illness')));
+          columns.name.push(seal('roster_entries.name', h.name));
+          columns.id.push(seal('roster_entries.id_number', h.idNumber));
+          columns.address.push(seal('roster_entries.address', h.address));
+          columns.reason.push(seal('roster_entries.reason', h.reason));
+          columns.illness.push(seal('roster_entries.illness', h.illness));
         });
         await db.query(
           `INSERT INTO roster_entries (upload_id, entry, category, amount, goods, funding_source, household_key, masked_name, name_sealed, id_number_sealed, address_sealed, reason_sealed, illness_sealed)
@@ -443,7 +443,7 @@ export function createRecords({ pool, masterKeys, householdKeySecret }: RecordsD
         const number = rows[0]!.n + 1;
         const key = await dataKeyOf(db, input.campaignId);
         await db.query('INSERT INTO objections (request_id, campaign_id, unit_id, number, kind, entry, statement_sealed, filed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
-          input.requestId, input.campaignId, input.unitId, number, input.kind, input.entry ?? null, sealField(key, input.statement, `${input.campaignId}:statement`), input.at,
+          input.requestId, input.campaignId, input.unitId, number, input.kind, input.entry ?? null, sealField(key, input.statement, { campaignId: input.campaignId, column: 'objections.statement', rowId: input.requestId }), input.at,
         ]);
         await audit(db, input.campaignId, { at: input.at, actor: input.actor, requestId: input.requestId, action: 'objection-filed', phase: 'publicity', unitId: input.unitId, detail: objectionAbout(number, input.kind, input.entry) });
         return { ok: true as const, number };

@@ -117,7 +117,7 @@ export function createViews({ pool, masterKeys }: { pool: Pool; masterKeys: Payl
   async function dataKey(campaignId: string): Promise<Buffer | undefined> {
     const { rows } = await pool.query<{ data_key_wrapped: Buffer | null; data_key_id: string | null }>('SELECT data_key_wrapped, data_key_id FROM campaigns WHERE campaign_id = $1', [campaignId]);
     const row = rows[0];
-    return row?.data_key_wrapped ? unwrapCampaignKey(row.data_key_wrapped, row.data_key_id!, masterKeys, campaignId) : undefined;
+    return row?.data_key_wrapped ? unwrapCampaignKey(row.data_key_wrapped, row.data_key_id!, masterKeys) : undefined;
   }
 
   async function notices(campaignId: string, where: string, params: unknown[]): Promise<(NoticeRecord & { category: string; phase: PhaseName; unitId: string })[]> {
@@ -191,8 +191,9 @@ export function createViews({ pool, masterKeys }: { pool: Pool; masterKeys: Payl
     async plan(campaignId: string): Promise<CampaignPlan> {
       const { rows } = await pool.query<{ plan: PlanOutline }>('SELECT plan FROM campaigns WHERE campaign_id = $1', [campaignId]);
       if (!rows[0]) throw new NotFound(`no campaign ${campaignId}`);
-      const { unitCount: _count, ...outline } = rows[0].plan;
+      const { unitCount, ...outline } = rows[0].plan;
       const units = await pool.query<{ spec: Unit }>('SELECT spec FROM campaign_units WHERE campaign_id = $1 ORDER BY position', [campaignId]);
+      if (units.rows.length !== unitCount) throw new Error(`campaign ${campaignId} lists ${unitCount} units but the record holds ${units.rows.length}`);
       return { ...outline, units: units.rows.map((r) => r.spec) };
     },
 
@@ -228,7 +229,7 @@ export function createViews({ pool, masterKeys }: { pool: Pool; masterKeys: Payl
         pool.query('SELECT * FROM reviews WHERE campaign_id = $1 AND phase = $2 AND unit_id = $3 ORDER BY reviewed_at, request_id', key),
         pool.query('SELECT * FROM extensions WHERE campaign_id = $1 AND phase = $2 AND unit_id = $3 ORDER BY extended_at', key),
         pool.query('SELECT request_id, actor, submission_number, struck_at, array_agg(entry ORDER BY entry) AS entries, array_agg(reason ORDER BY entry) AS reasons FROM strikes WHERE campaign_id = $1 AND phase = $2 AND unit_id = $3 GROUP BY request_id, actor, submission_number, struck_at ORDER BY struck_at', key),
-        phase === 'publicity' ? pool.query('SELECT * FROM objections WHERE campaign_id = $1 AND unit_id = $2 ORDER BY number', [campaignId, unitId]) : Promise.resolve({ rows: [] }),
+        phase === 'publicity' ? pool.query<ObjectionRow>('SELECT * FROM objections WHERE campaign_id = $1 AND unit_id = $2 ORDER BY number', [campaignId, unitId]) : Promise.resolve({ rows: [] as ObjectionRow[] }),
         notices(campaignId, 'phase = $2 AND unit_id = $3 AND category <> $4', [phase, unitId, 'notice']),
         phase === 'publicity' ? dataKey(campaignId) : Promise.resolve(undefined),
       ]);
@@ -336,8 +337,20 @@ function unitSummary(r: { unit_id: string; name: string; supervisor: string; sta
 
 const noticeOnly = ({ notificationId, kind, to, at }: NoticeRecord): NoticeRecord => ({ notificationId, kind, to, at });
 
-function objectionView(o: Record<string, any>, key: Buffer | undefined, campaignId: string): ObjectionView {
-  const statement = key && o.statement_sealed ? openField(key, o.statement_sealed, `${campaignId}:statement`) : undefined;
+interface ObjectionRow {
+  number: number;
+  request_id: string;
+  kind: ObjectionView['kind'];
+  entry: number | null;
+  statement_sealed: Buffer | null;
+  filed_at: Date;
+  answer: ObjectionView['answer'] | null;
+  decision: (Omit<NonNullable<ObjectionView['decision']>, 'rosterChange'> & { rosterChange: NonNullable<ObjectionView['decision']>['rosterChange'] | null }) | null;
+  addition: ObjectionView['addition'] | null;
+}
+
+function objectionView(o: ObjectionRow, key: Buffer | undefined, campaignId: string): ObjectionView {
+  const statement = key && o.statement_sealed ? (openField(key, o.statement_sealed, { campaignId, column: 'objections.statement', rowId: o.request_id }) ?? undefined) : undefined;
   return {
     number: o.number,
     requestId: o.request_id,
@@ -346,7 +359,7 @@ function objectionView(o: Record<string, any>, key: Buffer | undefined, campaign
     ...(statement !== undefined ? { statement } : {}),
     filedAt: o.filed_at.toISOString(),
     ...(o.answer ? { answer: o.answer } : {}),
-    ...(o.decision ? { decision: Object.fromEntries(Object.entries(o.decision).filter(([, v]) => v !== null)) as ObjectionView['decision'] } : {}),
+    ...(o.decision ? { decision: Object.fromEntries(Object.entries(o.decision).filter(([, v]) => v !== null)) as NonNullable<ObjectionView['decision']> } : {}),
     ...(o.addition ? { addition: o.addition } : {}),
   };
 }

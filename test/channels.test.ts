@@ -19,6 +19,7 @@ const forfeiture: Notification = {
   unitId: 'dongfeng',
   recipient: { role: 'coordinator', id: 'civil-affairs-office', webhook: 'http://127.0.0.1:9/unused' },
   message: 'dongfeng forfeits',
+  timeZone: 'Asia/Shanghai',
   occurredAt: '2027-02-13T16:00:00.000Z',
   data: { campaignTitle: '街道2027年春节送温暖走访慰问活动', unitName: '東風村', cutoff: '2027-02-13T16:00:00.000Z', submission: 'signed-roster', phase: 'visiting' },
 };

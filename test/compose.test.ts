@@ -85,6 +85,7 @@ function containerEnv(service: Service, vars: Record<string, string | undefined>
 const example = envFile(read('.env.example'));
 const TEST_SECRETS = {
   WEBHOOK_SIGNING_SECRET: 'compose-test-signing-secret-0123',
+  HOUSEHOLD_KEY_SECRET: 'compose-test-household-key-secret-0123456789',
   API_TOKENS: 'compose-test-token-0123456789=coordinator:union-office',
   POSTGRES_PASSWORD: 'compose-test-password',
   PAYLOAD_KEYS: `compose-test:${Buffer.alloc(32, 7).toString('base64')}`,

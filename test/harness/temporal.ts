@@ -9,6 +9,7 @@ import { addSearchAttributes } from '../../worker/search-attributes';
 import { createTestStore, type TestStore } from './postgres';
 
 export const WEBHOOK_SECRET = 'test-signing-secret-0123456789';
+export const HOUSEHOLD_SECRET = 'test-household-key-secret-0123456789abcdef';
 
 // Every test client and worker encrypts payloads as production does, with a key made for this run.
 const TEST_KEY = randomBytes(KEY_BYTES);
