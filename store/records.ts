@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { PayloadKeys } from '../config/codec';
 import { inTransaction } from '../db/pool';
@@ -67,6 +68,21 @@ async function refusable<T>(pool: Pool, fn: (db: PoolClient) => Promise<T>): Pro
   } catch (err) {
     if (err instanceof Refused) return { ok: false, refusal: err.refusal };
     throw err;
+  }
+}
+
+/** Every trace of the households' personal data in the record (every roster that listed them), claims and visits re-keyed to tombstones. */
+async function eraseEntries(db: PoolClient, campaignId: string, entries: { upload_id: string; household_key: Buffer }[], tombstones: Buffer[], at: string): Promise<void> {
+  if (!entries.length) return;
+  const keys = entries.map((e) => e.household_key);
+  await db.query(
+    `UPDATE roster_entries e SET name_sealed = NULL, id_number_sealed = NULL, address_sealed = NULL, reason_sealed = NULL, illness_sealed = NULL, masked_name = NULL, erased_at = $3, household_key = t.tombstone
+     FROM unnest($1::bytea[], $2::bytea[]) AS t(old_key, tombstone)
+     WHERE e.household_key = t.old_key AND e.upload_id IN (SELECT upload_id FROM roster_uploads WHERE campaign_id = $4)`,
+    [keys, tombstones, at, campaignId],
+  );
+  for (const table of ['household_claims', 'visits']) {
+    await db.query(`UPDATE ${table} x SET household_key = t.tombstone FROM unnest($2::bytea[], $3::bytea[]) AS t(old_key, tombstone) WHERE x.campaign_id = $1 AND x.household_key = t.old_key`, [campaignId, keys, tombstones]);
   }
 }
 
@@ -547,6 +563,47 @@ export function createRecords({ pool, masterKeys, householdKeySecret }: RecordsD
         await db.query('INSERT INTO reinstatements (request_id, campaign_id, unit_id, forfeited_in, actor, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [input.requestId, input.campaignId, input.unitId, forfeitedIn, input.actor, input.reason, input.at]);
         await audit(db, input.campaignId, { at: input.at, actor: input.actor, requestId: input.requestId, action: 'unit-reinstated', phase: forfeitedIn, unitId: input.unitId, detail: input.reason });
         return { ok: true as const, forfeitedIn, at: input.at };
+      });
+    },
+
+    /**
+     * Erases one household's personal data (a data subject's request): its sealed fields and masked
+     * name go, and its uniqueness key is replaced by a random one, so nothing derived from its ID
+     * number is left. Amounts, categories and visits stay: the figures and the audit trail do not change.
+     */
+    async eraseHousehold(input: { campaignId: string; unitId: string; entry: number; requestId: string; actor: string; at: string; reason: string }): Promise<{ ok: true } | { ok: false; refusal: Refusal }> {
+      return refusable(pool, async (db) => {
+        const { rows } = await db.query<{ upload_id: string; household_key: Buffer; erased_at: Date | null }>(
+          `SELECT c.upload_id, c.household_key, e.erased_at FROM household_claims c JOIN roster_entries e USING (upload_id, entry)
+           WHERE c.campaign_id = $1 AND c.unit_id = $2 AND c.entry = $3 AND c.approved FOR UPDATE`,
+          [input.campaignId, input.unitId, input.entry],
+        );
+        const claim = rows[0];
+        if (!claim) throw new Refused({ type: 'NotOnRoster', message: `entry ${input.entry} is not on unit ${input.unitId}'s approved roster` });
+        if (claim.erased_at) return { ok: true as const };
+        const tombstone = randomBytes(16);
+        await eraseEntries(db, input.campaignId, [{ upload_id: claim.upload_id, household_key: claim.household_key }], [tombstone], input.at);
+        await audit(db, input.campaignId, { at: input.at, actor: input.actor, requestId: input.requestId, action: 'household-erased', unitId: input.unitId, detail: `entry ${input.entry}: ${input.reason}` });
+        return { ok: true as const };
+      });
+    },
+
+    /**
+     * Erases every household's personal data in the campaign (its retention period is over): the
+     * sealed columns, masked names and uniqueness keys, and the campaign's data key itself.
+     */
+    async eraseCampaignPersonalData(input: { campaignId: string; requestId: string; actor: string; at: string; reason: string }): Promise<{ households: number }> {
+      return inTransaction(pool, async (db) => {
+        const { rows } = await db.query<{ upload_id: string; household_key: Buffer }>(
+          'SELECT e.upload_id, e.household_key FROM roster_entries e JOIN roster_uploads u USING (upload_id) WHERE u.campaign_id = $1 AND e.erased_at IS NULL FOR UPDATE',
+          [input.campaignId],
+        );
+        await eraseEntries(db, input.campaignId, rows, rows.map(() => randomBytes(16)), input.at);
+        await db.query('UPDATE objections SET statement_sealed = NULL WHERE campaign_id = $1', [input.campaignId]);
+        await db.query('UPDATE campaigns SET data_key_wrapped = NULL, data_key_id = NULL, personal_data_erased_at = $2 WHERE campaign_id = $1', [input.campaignId, input.at]);
+        dataKeys.delete(input.campaignId);
+        await audit(db, input.campaignId, { at: input.at, actor: input.actor, requestId: input.requestId, action: 'personal-data-erased', detail: `${rows.length} households: ${input.reason}` });
+        return { households: rows.length };
       });
     },
 
