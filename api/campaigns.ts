@@ -13,6 +13,7 @@ import { UnitPhaseFailure, getUnitPhaseState, submissionRefusal, unitPhaseWorkfl
 import type { Principal } from './access';
 import { compileAudit, type AuditTrail } from './audit';
 import { ApiError, fromRefusal } from './errors';
+import { unitRequestPath, type Updates } from './updates';
 import type { campaignListSchema, phaseViewSchema, unitSummarySchema, unitViewSchema } from './schemas';
 
 // The API's whole conversation with Temporal: start, list, query and update the campaign's
@@ -23,12 +24,17 @@ export interface Caller {
   /** A token's grant, or for a notice-link operation just the actor (api/access.ts NOTICE_ACTOR). */
   principal: Pick<Principal, 'subject'>;
   requestId: string;
+  /** The postmark: when the API first received this request (ISO-8601), kept across retries with its key. */
+  receivedAt: string;
 }
 
 interface ActorRequest {
   requestId: string;
   actor: string;
 }
+
+/** What the API adds to every Update request; `receivedAt` is for the workflows' on-time check (the postmark). */
+type StampedRequest<Req> = Req & { receivedAt: string };
 
 /** What an update answers when its workflow has already ended: the original answer to a retried request, or a refusal. */
 type WhenEnded<Ret> = (requestId: string) => Promise<Ret>;
@@ -44,6 +50,7 @@ export class Campaigns {
   constructor(
     private readonly temporal: Client,
     private readonly taskQueue: string,
+    private readonly updates: Updates,
     /** Without one, cursors are good for this process's life only. */
     cursorSecret?: string,
   ) {
@@ -221,7 +228,8 @@ export class Campaigns {
     caller: Caller,
     replay: (state: UnitPhaseState, requestId: string) => Ret | undefined,
   ): Promise<Ret> {
-    return this.runUpdate(unitPhaseWorkflowId(target.campaignId, target.phase, target.unitId), update, request, caller, async (requestId) => {
+    const readAt = unitRequestPath(target, caller.requestId);
+    return this.runUpdate(unitPhaseWorkflowId(target.campaignId, target.phase, target.unitId), readAt, update, request, caller, async (requestId) => {
       const state = await this.unitPhase(target.campaignId, target.phase, target.unitId);
       const original = replay(state, requestId);
       if (original !== undefined) return original;
@@ -236,7 +244,7 @@ export class Campaigns {
     caller: Caller,
     replay: (state: CampaignState, requestId: string) => Ret | undefined,
   ): Promise<Ret> {
-    return this.runUpdate(campaignWorkflowId(campaignId), update, request, caller, async (requestId) => {
+    return this.runUpdate(campaignWorkflowId(campaignId), `/campaigns/${campaignId}`, update, request, caller, async (requestId) => {
       const state = await this.campaign(campaignId);
       const original = replay(state, requestId);
       if (original !== undefined) return original;
@@ -244,20 +252,18 @@ export class Campaigns {
     });
   }
 
-  async ready(): Promise<void> {
-    await this.temporal.workflowService.describeNamespace({ namespace: this.temporal.options.namespace });
-  }
-
   private async runUpdate<Ret, Req extends ActorRequest>(
     workflowId: string,
+    /** Where the outcome can be read when it is not known in time (api/updates.ts). */
+    readAt: string,
     update: UpdateDefinition<Ret, [Req]>,
     request: Omit<Req, keyof ActorRequest>,
     caller: Caller,
     whenEnded: WhenEnded<Ret>,
   ): Promise<Ret> {
-    const args = { ...request, requestId: caller.requestId, actor: caller.principal.subject } as Req;
+    const args = { ...request, requestId: caller.requestId, actor: caller.principal.subject, receivedAt: caller.receivedAt } as StampedRequest<Req>;
     try {
-      return await this.temporal.workflow.getHandle(workflowId).executeUpdate(update, { args: [args], updateId: caller.requestId });
+      return await this.updates.execute(workflowId, update, args, caller.requestId, readAt);
     } catch (err) {
       // An update to an ended workflow is refused as "not found": say what really happened.
       if (err instanceof WorkflowNotFoundError) return whenEnded(caller.requestId);
