@@ -36,6 +36,11 @@ beforeAll(async () => {
   await startWorker();
 });
 
+// A test that stopped the worker and failed before restarting it must not fail the ones after it.
+afterEach(async () => {
+  if (!worker) await startWorker();
+});
+
 afterAll(async () => {
   await api?.close();
   await stopWorker();
