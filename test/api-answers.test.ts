@@ -1,14 +1,17 @@
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { CampaignPlan } from '../domain/plan';
 import { apiConfig, eventually, startApi, TOKENS, withPreparationSoon, type RunningApi } from './harness/api';
 import { unionWinterPlan } from './harness/plans';
-import { createDevServerEnv, createTestWorker, uniqueId } from './harness/temporal';
+import { createDevServerEnv, createTestWorker, testDataConverter, uniqueId } from './harness/temporal';
+import { unitPhaseWorkflowId } from '../workflows/unit/messages';
 
 // Every answer is true or says it does not know yet (issue 12), on the dev server in real time:
 // with no worker a write is 202 with where to read its outcome, and a retry with its key gets the
 // real outcome once a worker runs; a refusal that depends on time is not replayed once the time
-// has come; /ready needs a polling worker; Temporal's permanent refusal (the Update limit) is 409.
+// has come; every Update carries the first receipt instant; /ready needs a polling worker;
+// Temporal's permanent refusal (the Update limit) is 409.
 
 /** A unit workflow takes at most this many Updates on this server, so the limit is reached in a few requests. */
 const MAX_TOTAL_UPDATES = 3;
@@ -91,6 +94,7 @@ test('given a submission refused as not open yet, when it is retried with the sa
 test('given the worker stopped, a submission should be 202 with where to read it; after the worker restarts, a retry with the same key and the link should give the real outcome, recorded once', async () => {
   await stopWorker();
   const key = uniqueId('offline');
+  const sentAt = Date.now();
   const [pending, concurrent] = await Promise.all([submit(TOKENS.union1, 'union-1', key), new Promise((r) => setTimeout(r, 300)).then(() => submit(TOKENS.union1, 'union-1', key))]);
   expect(pending.status).toBe(202);
   expect(pending.ms).toBeLessThan(UPDATE_WAIT_MS + 2_000);
@@ -115,7 +119,20 @@ test('given the worker stopped, a submission should be 202 with where to read it
   expect(await api.call('GET', location, { token: TOKENS.union1 })).toMatchObject({ status: 200, body: { requestId: `submit:union-1:${key}`, status: 'done', result: outcome.body } });
   const view = await api.call('GET', `/campaigns/${plan.id}/units/union-1`, { token: TOKENS.union1 });
   expect(view.body.phases[0].state.submissions).toHaveLength(1);
+
+  // The postmark reaches the workflow: the first request's receipt instant, not the retry's, seconds later.
+  const { receivedAt } = await updateArgument<{ receivedAt: string }>(unitPhaseWorkflowId(plan.id, 'preparation', 'union-1'), `submit:union-1:${key}`);
+  expect(Date.parse(receivedAt) - sentAt).toBeGreaterThanOrEqual(0);
+  expect(Date.parse(receivedAt) - sentAt).toBeLessThan(500);
 });
+
+/** The argument of an accepted Update, from the workflow's history (decrypted as the worker would). */
+async function updateArgument<T>(workflowId: string, updateId: string): Promise<T> {
+  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  const accepted = history.events!.map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest).find((r) => r?.meta?.updateId === updateId);
+  const [decoded] = await testDataConverter.payloadCodecs![0]!.decode(accepted!.input!.args!.payloads! as Payload[]);
+  return defaultPayloadConverter.fromPayload<T>(decoded!);
+}
 
 test('given a unit workflow that took as many Updates as the server allows, the next write should be a permanent 409, not a 503 to retry', async () => {
   const now = Date.now();
