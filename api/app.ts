@@ -104,7 +104,7 @@ export function createApp({ config, temporal, log = jsonLine }: AppDeps): Expres
     const run = async (receivedAt = new Date().toISOString()): Promise<StoredReply> => {
       try {
         const reply = await temporal.connection.withDeadline(Date.now() + config.api.temporalTimeoutMs, () => route.handle(context(receivedAt)));
-        return { status: reply.status ?? route.response.status, body: reply.body, headers: reply.headers ?? {}, replay: reply.status === 202 ? 'resume' : 'replay' };
+        return { status: route.response.status, body: reply.body, headers: reply.headers ?? {}, replay: 'replay' };
       } catch (err) {
         if (err instanceof UpdatePending) return pendingReply(err);
         return errorReply(err, route.path);

@@ -61,8 +61,6 @@ import {
 export interface Reply<R> {
   body: R;
   headers?: Record<string, string>;
-  /** Only for a route that answers 202 when the outcome is not known yet; otherwise the route's response status. */
-  status?: 202;
 }
 
 export interface RouteContext {

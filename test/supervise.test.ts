@@ -46,3 +46,11 @@ test('given a child that keeps crashing, the delay between restarts should doubl
     [3, 80],
   ]);
 });
+
+test('given a child that ran long enough before it crashed, the next restart should wait the first delay again', async () => {
+  const lines: Record<string, unknown>[] = [];
+  const api = supervise('api', child('setTimeout(() => process.exit(1), 300)'), { initialDelayMs: 20, resetAfterMs: 200, log: (l) => lines.push(l) });
+  await eventually(async () => expect(lines.length).toBeGreaterThanOrEqual(3), 10_000);
+  await api.stop();
+  expect(lines.slice(0, 3).map((l) => l.restartInMs)).toEqual([20, 20, 20]);
+});
