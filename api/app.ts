@@ -8,11 +8,13 @@ import { createEncryptionCodec } from '../config/codec';
 import { authorizeUnit, NOTICE_ACTOR, NOTICE_OPERATIONS, scopeFor, tokenVerifier, type Principal, type Scope } from './access';
 import { Campaigns, type Caller } from './campaigns';
 import { codecCors } from './codec';
-import { ApiError, toApiError, validationError } from './errors';
+import { ApiError, REPLAY, toApiError, validationError } from './errors';
 import { IDEMPOTENCY_KEY_PATTERN, IdempotencyStore, type StoredReply } from './idempotency';
 import { NoticeLinks } from './notices';
 import { docsPage, openApiDocument } from './openapi';
+import { ReadinessProbe } from './readiness';
 import { routes, type Route, type RouteContext } from './routes';
+import { UpdatePending, Updates } from './updates';
 import { createRecords } from '../store/records';
 import { createViews } from '../store/views';
 
@@ -32,11 +34,16 @@ export interface AppDeps {
 
 const jsonLine = (line: LogLine) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
+/** Seconds a client should wait before reading (or retrying) a request whose outcome is not known yet. */
+const PENDING_RETRY_AFTER_SECONDS = 2;
+
 export function createApp({ config, temporal, pool, log = jsonLine }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   const records = createRecords({ pool, masterKeys: config.payloadKeys, householdKeySecret: config.householdKeySecret });
-  const campaigns = new Campaigns(temporal, config.temporal.taskQueue, records, createViews({ pool, masterKeys: config.payloadKeys }), config.api.cursorSecret);
+  const updates = new Updates(temporal, config.api.updateWaitMs, config.api.temporalTimeoutMs);
+  const campaigns = new Campaigns(temporal, config.temporal.taskQueue, updates, records, createViews({ pool, masterKeys: config.payloadKeys }), config.api.cursorSecret);
+  const readiness = new ReadinessProbe(temporal, config.temporal.taskQueue);
   const authenticate = tokenVerifier(config.api.tokens);
   const idempotency = new IdempotencyStore();
   const notices = new NoticeLinks(config.webhookSigningSecret);
@@ -51,12 +58,21 @@ export function createApp({ config, temporal, pool, log = jsonLine }: AppDeps): 
     if (apiError.status >= 500 && apiError.status !== 503) {
       log({ event: 'error', route, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), stack: err instanceof Error ? err.stack : undefined });
     }
-    return { status: apiError.status, body: apiError.envelope, headers: apiError.extra.headers ?? {} };
+    return { status: apiError.status, body: apiError.envelope, headers: apiError.extra.headers ?? {}, replay: REPLAY[apiError.code] };
+  };
+
+  /** 202: the outcome is not known yet; Location is where to read it, and a retry with the key resumes the same request. */
+  const pendingReply = (pending: UpdatePending): StoredReply => {
+    const path = location(pending.readAt);
+    return {
+      status: 202,
+      body: { requestId: pending.updateId, status: 'pending' as const, location: path },
+      headers: { Location: path, 'Retry-After': String(PENDING_RETRY_AFTER_SECONDS) },
+      replay: 'resume',
+    };
   };
 
   async function answer(route: Route, req: Request): Promise<StoredReply> {
-    // The postmark, taken before anything else can delay it.
-    const receivedAt = new Date();
     let principal: Principal | undefined;
     let scope: Scope | undefined;
     if (route.action) {
@@ -72,26 +88,31 @@ export function createApp({ config, temporal, pool, log = jsonLine }: AppDeps): 
     }
     // Scoped by operation and subject, so one key reused on another action or by another caller is a new request.
     const actor = principal ?? ((NOTICE_OPERATIONS as readonly string[]).includes(route.operationId) ? { subject: NOTICE_ACTOR } : undefined);
-    const caller: Caller | undefined = actor && { principal: actor, requestId: `${route.operationId}:${actor.subject}:${key ?? randomUUID()}`, receivedAt: receivedAt.toISOString() };
-    const ctx: RouteContext = {
+    const requestId = `${route.operationId}:${actor?.subject}:${key ?? randomUUID()}`;
+    const callerAt = (receivedAt: string): Caller | undefined => actor && { principal: actor, requestId, receivedAt };
+    const context = (receivedAt: string): RouteContext => ({
       params,
       query,
       body,
-      caller,
+      caller: callerAt(receivedAt),
       scope,
       campaigns,
+      updates,
+      readiness,
       codec,
       notices,
       location,
       openapi: () => document,
       docsHtml: () => html,
       authorizeUnit: (unitId, supervisorOf) => authorizeUnit(principal!, scope!, route.action!, unitId, supervisorOf),
-    };
-    const run = async (): Promise<StoredReply> => {
+    });
+    // The postmark: the instant this request was first received (a retry with its key keeps it).
+    const run = async (receivedAt = new Date().toISOString()): Promise<StoredReply> => {
       try {
-        const reply = await temporal.connection.withDeadline(Date.now() + config.api.temporalTimeoutMs, () => route.handle(ctx));
-        return { status: route.response.status, body: reply.body, headers: reply.headers ?? {} };
+        const reply = await temporal.connection.withDeadline(Date.now() + config.api.temporalTimeoutMs, () => route.handle(context(receivedAt)));
+        return { status: route.response.status, body: reply.body, headers: reply.headers ?? {}, replay: 'replay' };
       } catch (err) {
+        if (err instanceof UpdatePending) return pendingReply(err);
         return errorReply(err, route.path);
       }
     };

@@ -18,6 +18,7 @@ import { UnitPhaseFailure } from '../workflows/unit/messages';
 import type { Principal } from './access';
 import { type AuditTrail } from './audit';
 import { ApiError, fromRefusal } from './errors';
+import { unitRequestPath, type Updates } from './updates';
 import type { campaignListSchema, phaseViewSchema, unitViewSchema } from './schemas';
 
 // The API's side of a campaign: start it (record first, then the workflow), send Updates to its
@@ -29,7 +30,7 @@ export interface Caller {
   /** A token's grant, or for a notice-link operation just the actor (api/access.ts NOTICE_ACTOR). */
   principal: Pick<Principal, 'subject'>;
   requestId: string;
-  /** The postmark: when the API received the request; on-time is decided by it. */
+  /** The postmark: when the API first received this request (ISO-8601), kept across retries with its key; on-time is decided by it. */
   receivedAt: string;
 }
 
@@ -39,12 +40,16 @@ interface ActorRequest {
   receivedAt: string;
 }
 
+/** What an update answers when its workflow has already ended: the original answer to a retried request, or a refusal. */
+type WhenEnded<Ret> = (requestId: string) => Promise<Ret>;
+
 export class Campaigns {
   private readonly cursorKey: Buffer;
 
   constructor(
     private readonly temporal: Client,
     private readonly taskQueue: string,
+    private readonly updates: Updates,
     private readonly records: Pick<Records, 'startCampaign' | 'stageHouseholds' | 'nextEntry'>,
     private readonly views: Views,
     /** Without one, cursors are good for this process's life only. */
@@ -202,7 +207,8 @@ export class Campaigns {
     caller: Caller,
     replay: (state: UnitPhaseRecord, requestId: string) => Ret | undefined,
   ): Promise<Ret> {
-    return this.runUpdate(unitPhaseWorkflowId(target.campaignId, target.phase, target.unitId), update, request, caller, async (requestId) => {
+    const readAt = unitRequestPath(target, caller.requestId);
+    return this.runUpdate(unitPhaseWorkflowId(target.campaignId, target.phase, target.unitId), readAt, update, request, caller, async (requestId) => {
       const state = await this.unitPhase(target.campaignId, target.phase, target.unitId);
       const original = replay(state, requestId);
       if (original !== undefined) return original;
@@ -217,7 +223,7 @@ export class Campaigns {
     caller: Caller,
     replay: (state: CampaignRecord, requestId: string) => Ret | undefined,
   ): Promise<Ret> {
-    return this.runUpdate(campaignWorkflowId(campaignId), update, request, caller, async (requestId) => {
+    return this.runUpdate(campaignWorkflowId(campaignId), `/campaigns/${campaignId}`, update, request, caller, async (requestId) => {
       const state = await this.campaign(campaignId);
       const original = replay(state, requestId);
       if (original !== undefined) return original;
@@ -225,14 +231,19 @@ export class Campaigns {
     });
   }
 
-  async ready(): Promise<void> {
-    await this.temporal.workflowService.describeNamespace({ namespace: this.temporal.options.namespace });
-  }
-
-  private async runUpdate<Ret, Req>(workflowId: string, update: UpdateDefinition<Ret, [Req]>, request: object, caller: Caller, whenEnded: (requestId: string) => Promise<Ret>): Promise<Ret> {
+  private async runUpdate<Ret, Req>(
+    workflowId: string,
+    /** Where the outcome can be read when it is not known in time (api/updates.ts). */
+    readAt: string,
+    update: UpdateDefinition<Ret, [Req]>,
+    request: object,
+    caller: Caller,
+    whenEnded: WhenEnded<Ret>,
+  ): Promise<Ret> {
+    // Every request carries the postmark; campaign-level ones simply do not read it.
     const args = { ...request, requestId: caller.requestId, actor: caller.principal.subject, receivedAt: caller.receivedAt } as Req;
     try {
-      return await this.temporal.workflow.getHandle(workflowId).executeUpdate(update, { args: [args], updateId: caller.requestId });
+      return await this.updates.execute(workflowId, update, args, caller.requestId, readAt);
     } catch (err) {
       // An update to an ended workflow is refused as "not found": say what really happened.
       if (err instanceof WorkflowNotFoundError) return whenEnded(caller.requestId);
@@ -253,7 +264,7 @@ export class Campaigns {
   }
 }
 
-async function found<T>(read: Promise<T>, code: string): Promise<T> {
+async function found<T>(read: Promise<T>, code: 'campaign-not-found'): Promise<T> {
   try {
     return await read;
   } catch (err) {

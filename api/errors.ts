@@ -22,7 +22,7 @@ export const RETRY_AFTER_SECONDS = 5;
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly extra: { issues?: Issue[]; details?: Record<string, unknown>; headers?: Record<string, string> } = {},
   ) {
@@ -49,6 +49,16 @@ export const temporalUnavailable = (): ApiError =>
   });
 
 type FailureType = UnitPhaseFailureType | (typeof CampaignFailure)[keyof typeof CampaignFailure];
+
+/** The codes the API answers by itself (not a workflow's refusal). */
+type ApiCode =
+  | 'invalid-request' | 'malformed-json' | 'invalid-idempotency-key' | 'invalid-cursor' | 'undecodable-payload' | 'bad-request'
+  | 'body-too-large' | 'unsupported-encoding' | 'unsupported-charset' | 'unauthorized' | 'forbidden' | 'origin-not-allowed'
+  | 'not-found' | 'campaign-not-found' | 'unit-not-found' | 'phase-not-started' | 'unit-not-taking-part' | 'request-not-found'
+  | 'method-not-allowed' | 'campaign-exists' | 'idempotency-key-reused' | 'idempotency-key-in-use' | 'refused-by-temporal'
+  | 'temporal-unavailable' | 'database-unavailable' | 'no-worker' | 'internal';
+
+export type ErrorCode = FailureType | ApiCode;
 
 /** The status for every failure type a workflow update can raise; a new type will not compile until it is mapped. */
 const FAILURE_STATUS: Record<FailureType, number> = {
@@ -87,6 +97,91 @@ const FAILURE_STATUS: Record<FailureType, number> = {
   UnknownUnit: 404,
 };
 
+/**
+ * What a retry with the same Idempotency-Key gets after each answer (docs/api.md, "Idempotency"):
+ * - `replay`: the answer is final for that request: it was executed, or it breaks a rule that
+ *   will not change for it (its body, the plan, a passed cutoff, an ended phase). Stored and
+ *   replayed as it was, so a retry changes nothing.
+ * - `afresh`: the answer depends on time or on the campaign's state, which may change (not open
+ *   yet, awaiting review, nothing to review yet…). Not stored; a retry is a new request, with a
+ *   new receipt instant.
+ * - `resume`: the request did not get a verdict, through no fault of its own: Temporal not
+ *   reached (503), outcome still unknown (202), a roster check in progress. Not stored; a retry
+ *   continues the same request and keeps its first receipt instant (the postmark).
+ * A success is `replay`, a 202 whose outcome is unknown `resume`. A new code will not compile until it is here.
+ */
+export type Replay = 'replay' | 'afresh' | 'resume';
+
+export const REPLAY: Record<ErrorCode, Replay> = {
+  // The request itself: final.
+  'invalid-request': 'replay',
+  'malformed-json': 'replay',
+  'invalid-idempotency-key': 'replay',
+  'invalid-cursor': 'replay',
+  'undecodable-payload': 'replay',
+  'bad-request': 'replay',
+  'body-too-large': 'replay',
+  'unsupported-encoding': 'replay',
+  'unsupported-charset': 'replay',
+  'unauthorized': 'replay',
+  'forbidden': 'replay',
+  'origin-not-allowed': 'replay',
+  'method-not-allowed': 'replay',
+  'idempotency-key-reused': 'replay',
+  WrongSubmissionKind: 'replay',
+  ReasonRequired: 'replay',
+  RosterRequired: 'replay',
+  QuotaExceeded: 'replay',
+  UnknownCategory: 'replay',
+  AmountOutsideStandard: 'replay',
+  UnknownFundingSource: 'replay',
+  DuplicateInRoster: 'replay',
+  OverApproved: 'replay',
+  TooManyVisits: 'replay',
+  // Fixed by the plan (units, supervisors never change) or by the past.
+  'unit-not-found': 'replay',
+  UnknownUnit: 'replay',
+  NotSupervisor: 'replay',
+  'campaign-exists': 'replay',
+  CutoffPassed: 'replay',
+  AlreadyApproved: 'replay',
+  AlreadyPaid: 'replay',
+  ObjectionDecided: 'replay',
+  UnitPhaseClosed: 'replay',
+  CampaignClosed: 'replay',
+  // Executed, and refused while it ran: Temporal keeps that outcome for the Update id too.
+  DuplicateHousehold: 'replay',
+  BudgetExceeded: 'replay',
+  // Refused by the server for good (e.g. the workflow's Update limit).
+  'refused-by-temporal': 'replay',
+  // Depends on time or state.
+  PhaseNotOpenYet: 'afresh',
+  AwaitingReview: 'afresh',
+  NothingToReview: 'afresh',
+  InvalidExtension: 'afresh',
+  InvalidStrike: 'afresh',
+  NoApprovedRoster: 'afresh',
+  NotOnRoster: 'afresh',
+  ObjectionsOpen: 'afresh',
+  InvalidObjection: 'afresh',
+  UnknownObjection: 'afresh',
+  AdditionNotRequested: 'afresh',
+  NotAwaitingSignOff: 'afresh',
+  UnitNotForfeited: 'afresh',
+  'not-found': 'afresh',
+  'campaign-not-found': 'afresh',
+  'phase-not-started': 'afresh',
+  'unit-not-taking-part': 'afresh',
+  'request-not-found': 'afresh',
+  'idempotency-key-in-use': 'afresh',
+  // A bug: once mended, a retry should run.
+  'internal': 'afresh',
+  // No verdict yet.
+  'database-unavailable': 'resume',
+  'temporal-unavailable': 'resume',
+  'no-worker': 'resume',
+};
+
 const isFailureType = (type: string | undefined | null): type is FailureType => type != null && Object.hasOwn(FAILURE_STATUS, type);
 
 /** A workflow's refusal (a failure type, its words and details) as the API's error. */
@@ -102,18 +197,20 @@ function fromApplicationFailure(failure: ApplicationFailure): ApiError | undefin
 }
 
 /** gRPC status codes (grpc-js is the client's dependency, not ours). */
-const grpcStatus = { CANCELLED: 1, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14 } as const;
+const grpcStatus = { CANCELLED: 1, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, UNAVAILABLE: 14 } as const;
 const UNAVAILABLE_CODES = new Set<number>([grpcStatus.UNAVAILABLE, grpcStatus.DEADLINE_EXCEEDED, grpcStatus.CANCELLED, grpcStatus.RESOURCE_EXHAUSTED]);
 
 function fromGrpcCode(code: number, details: string): ApiError | undefined {
   if (UNAVAILABLE_CODES.has(code)) return temporalUnavailable();
   if (code === grpcStatus.NOT_FOUND) return new ApiError(404, 'not-found', details);
   if (code === grpcStatus.INVALID_ARGUMENT) return new ApiError(400, 'invalid-request', details);
+  // Permanent for this request (e.g. the workflow took its 2,000 Updates): retrying cannot help.
+  if (code === grpcStatus.FAILED_PRECONDITION) return new ApiError(409, 'refused-by-temporal', `Temporal 拒绝了该请求,重试无效 (Temporal refused this request for good): ${details}`);
   return undefined;
 }
 
 /** Errors the JSON body parser raises, by their `type`. */
-const BODY_ERRORS: Record<string, [number, string, string]> = {
+const BODY_ERRORS: Record<string, [number, ErrorCode, string]> = {
   'entity.parse.failed': [400, 'malformed-json', 'the request body is not valid JSON'],
   'entity.too.large': [413, 'body-too-large', 'the request body is larger than this server accepts'],
   'encoding.unsupported': [415, 'unsupported-encoding', 'the request body has a content encoding this server does not accept'],

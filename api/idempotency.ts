@@ -1,23 +1,34 @@
 import { createHash } from 'node:crypto';
-import { ApiError } from './errors';
+import { ApiError, type Replay } from './errors';
 
-// The first answer to each (token subject, Idempotency-Key, route), so a retried POST gets that
-// answer again without touching Temporal. Bounded, and only a fast path: after a restart the
-// workflows' own request-id dedupe gives the same guarantee.
+// Idempotency-Key as draft-ietf-httpapi-idempotency-key-header means it (docs/api.md,
+// "Idempotency"): per (token subject, key, route), the first request's fingerprint and receipt
+// instant, and its answer once that answer is final. Bounded, and only a fast path: after a
+// restart the workflows' own request-id dedupe and Temporal's Update-id dedupe give the same
+// guarantee.
 
 export interface StoredReply {
   status: number;
   body: unknown;
   headers: Record<string, string>;
+  /** What a retry with the same key gets (api/errors.ts REPLAY). */
+  replay: Replay;
 }
 
 interface Entry {
   fingerprint: string;
-  reply: Promise<StoredReply>;
+  /** The postmark: when the API first received this request (ISO-8601). */
+  receivedAt: string;
+  /** Set once the answer is final (`replay`); until then a retry runs the request again. */
+  reply?: StoredReply;
+  inFlight: boolean;
   storedAt: number;
 }
 
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/** Seconds a client should wait before retrying a key whose first request is still running. */
+const IN_USE_RETRY_AFTER_SECONDS = 1;
 
 export class IdempotencyStore {
   private readonly entries = new Map<string, Entry>();
@@ -29,29 +40,40 @@ export class IdempotencyStore {
   ) {}
 
   /**
-   * Answers with the stored reply for this key, or produces, stores and returns a new one.
-   * Concurrent requests with one key share the first one's answer. A 5xx is not kept: the
-   * request did not happen as far as the caller knows, so a retry must try again.
+   * Answers with the stored final reply for this key, or runs the request (given its receipt
+   * instant: the first one this key was received at, unless its last answer was `afresh`).
+   * The same key with another body is 422; while the first request with a key is still running, 409.
    */
-  async run(key: string, body: unknown, produce: () => Promise<StoredReply>): Promise<StoredReply> {
+  async run(key: string, body: unknown, produce: (receivedAt: string) => Promise<StoredReply>): Promise<StoredReply> {
     const fingerprint = fingerprintOf(body);
-    const existing = this.entries.get(key);
-    if (existing && this.now() - existing.storedAt < this.ttlMs) {
-      if (existing.fingerprint !== fingerprint) {
-        throw new ApiError(422, 'idempotency-key-reused', 'this Idempotency-Key was already used with a different request body; use a new key for a new request');
-      }
-      return existing.reply;
+    let entry = this.entries.get(key);
+    if (entry && this.now() - entry.storedAt >= this.ttlMs) entry = undefined;
+    if (entry && entry.fingerprint !== fingerprint) {
+      throw new ApiError(422, 'idempotency-key-reused', '该 Idempotency-Key 已用于另一个请求体;新请求请换用新的键 (this Idempotency-Key was already used with a different request body; use a new key for a new request)');
     }
-    const reply = produce();
+    if (entry?.reply) return entry.reply;
+    if (entry?.inFlight) {
+      throw new ApiError(409, 'idempotency-key-in-use', '使用该 Idempotency-Key 的请求仍在处理中,请稍后用同一个键重试 (a request with this Idempotency-Key is still being processed; retry with the same key in a moment)', {
+        headers: { 'Retry-After': String(IN_USE_RETRY_AFTER_SECONDS) },
+      });
+    }
+    const current: Entry = entry ?? { fingerprint, receivedAt: new Date(this.now()).toISOString(), inFlight: true, storedAt: this.now() };
+    current.inFlight = true;
     this.entries.delete(key);
-    this.entries.set(key, { fingerprint, reply, storedAt: this.now() });
+    this.entries.set(key, current);
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
-    const settled = await reply.catch((err: unknown) => {
+    let reply: StoredReply;
+    try {
+      reply = await produce(current.receivedAt);
+    } catch (err) {
       this.entries.delete(key);
       throw err;
-    });
-    if (settled.status >= 500) this.entries.delete(key);
-    return settled;
+    } finally {
+      current.inFlight = false;
+    }
+    if (reply.replay === 'replay') current.reply = reply;
+    else if (reply.replay === 'afresh') this.entries.delete(key);
+    return reply;
   }
 }
 

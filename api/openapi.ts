@@ -3,7 +3,7 @@ import { ACCESS, NOTICE_OPERATIONS } from './access';
 import { RETRY_AFTER_SECONDS } from './errors';
 import { IDEMPOTENCY_KEY_PATTERN } from './idempotency';
 import type { Route } from './routes';
-import { errorEnvelopeSchema } from './schemas';
+import { errorEnvelopeSchema, pendingSchema } from './schemas';
 
 // The OpenAPI 3.1 document and the /docs page, both generated from the route table and its zod
 // schemas: nothing here is written by hand twice.
@@ -15,10 +15,10 @@ const STATUS_TEXT: Record<number, string> = {
   401: 'Missing or invalid bearer token',
   403: 'The token’s role or scope does not allow this',
   404: 'Unknown campaign, phase or unit (the message says which, and whether the phase has just not started)',
-  409: 'Refused in the current state: duplicate campaign id, cutoff passed (details.cutoff, details.forfeited), awaiting review, not awaiting sign-off …',
+  409: 'Refused in the current state: duplicate campaign id, cutoff passed (details.cutoff, details.forfeited), awaiting review, not awaiting sign-off …; a request with this Idempotency-Key still running (idempotency-key-in-use, Retry-After); refused by Temporal for good (refused-by-temporal)',
   413: 'Request body over the configured limit',
   422: 'Idempotency-Key reused with a different body, or a submission of the wrong kind for the phase',
-  503: `Temporal unreachable or too slow; Retry-After says when to retry (${RETRY_AFTER_SECONDS} s)`,
+  503: `Temporal not reached, so nothing was done; Retry-After says when to retry (${RETRY_AFTER_SECONDS} s)`,
 };
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
@@ -67,6 +67,13 @@ function operation(route: Route): JsonSchema {
       content: { [success.mediaType ?? 'application/json']: { schema: jsonSchema(success.schema, 'output') } },
     },
   };
+  if (route.pending) {
+    responses[202] = {
+      description: 'The outcome is not known yet (Temporal is slow or no worker is running): read it at Location, or retry with the same Idempotency-Key',
+      headers: { Location: { schema: { type: 'string' }, description: 'where the outcome can be read' }, 'Retry-After': { schema: { type: 'integer' }, description: 'seconds' } },
+      content: { 'application/json': { schema: jsonSchema(pendingSchema, 'output') } },
+    };
+  }
   for (const status of route.errors) {
     responses[status] = {
       description: STATUS_TEXT[status] ?? 'error',

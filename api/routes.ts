@@ -2,16 +2,20 @@ import type { PayloadCodec, UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import { campaignPlanSchema } from '../domain/plan';
 import { reportCsv } from '../domain/report';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import { cancelCampaign, reinstateUnit, signOffPhase } from '../workflows/campaign/messages';
 import { rosterProblems, type Household } from '../domain/roster';
 import { MAX_VISITS_PER_BATCH } from '../domain/visits';
+import { unitPhaseWorkflowId } from '../domain/workflow-ids';
 import { addHousehold, answerObjection, decideObjection, extendCutoff, fileObjection, recordVisits, review, strikeEntries, submit, UnitPhaseFailure } from '../workflows/unit/messages';
 import type { ObjectionView } from '../store/views';
 import type { Action, Scope } from './access';
 import { auditCsv } from './audit';
 import type { Caller, Campaigns } from './campaigns';
 import { codecBody, codecResultSchema, runCodec } from './codec';
-import { ApiError, fromRefusal, temporalUnavailable } from './errors';
+import { ApiError, fromRefusal } from './errors';
+import type { ReadinessProbe } from './readiness';
+import { unitRequestPath, type Updates } from './updates';
 import type { NoticeLinks } from './notices';
 import {
   campaignListSchema,
@@ -48,6 +52,8 @@ import {
   submitResultSchema,
   unitParams,
   unitPhaseParams,
+  unitRequestParams,
+  requestOutcomeSchema,
   unitViewSchema,
   visitBatchBody,
   visitBody,
@@ -70,6 +76,9 @@ export interface RouteContext {
   caller?: Caller;
   scope?: Scope;
   campaigns: Campaigns;
+  readiness: ReadinessProbe;
+  /** Runs and reads Updates, waiting for their outcome (api/updates.ts). */
+  updates: Updates;
   /** The payload codec the worker and the clients use (config/codec.ts). */
   codec: PayloadCodec;
   notices: NoticeLinks;
@@ -102,6 +111,8 @@ interface RouteSpec<PS extends z.ZodType, QS extends z.ZodType, BS extends z.Zod
   response: { status: number; description: string; schema: RS; mediaType?: 'text/html' | 'text/csv'; location?: boolean };
   /** Every non-success status the route can answer, for the docs. */
   errors: readonly number[];
+  /** It runs an Update and answers 202 + Location (pendingSchema) when the outcome is not known in time (api/updates.ts). */
+  pending?: true;
   handle(ctx: TypedContext<z.output<PS>, z.output<QS>, z.output<BS>>): Promise<Reply<z.input<RS>>>;
 }
 
@@ -187,18 +198,11 @@ export const routes: Route[] = [
     operationId: 'readiness',
     method: 'get',
     path: '/ready',
-    summary: 'Temporal is reachable: 503 with Retry-After when it is not.',
+    summary: 'Ready to act: Temporal answers and a worker polls the task queue (checked at most every 2 s). 503 with Retry-After and the reason (temporal-unavailable, no-worker) otherwise.',
     tag: 'operations',
     response: { status: 200, description: 'ready', schema: readinessSchema },
     errors: [503],
-    handle: async ({ campaigns }) => {
-      try {
-        await campaigns.ready();
-      } catch {
-        throw temporalUnavailable();
-      }
-      return { body: { status: 'ready' as const, temporal: 'reachable' } };
-    },
+    handle: async ({ readiness }) => ({ body: { status: 'ready' as const, temporal: 'reachable', workers: (await readiness.check()).workers } }),
   }),
   route({
     operationId: 'openapi',
@@ -318,13 +322,14 @@ export const routes: Route[] = [
     operationId: 'cancelCampaign',
     method: 'post',
     path: '/campaigns/:campaignId/cancel',
-    summary: 'Cancel the campaign, with a reason (coordinator).',
+    summary: 'Cancel the campaign, with a reason (coordinator): answers the final state (status cancelled) once its phases have wound down, or 202 with the campaign as Location.',
     tag: 'campaigns',
     action: 'cancelCampaign',
     params: campaignParams,
     body: reasonBody,
     response: { status: 200, description: 'the campaign, cancelled', schema: campaignStateSchema },
     errors: WRITE,
+    pending: true,
     handle: async ({ params, body, caller, campaigns }) => {
       // The workflow answers once the cancellation is in the record: the campaign read back is cancelled.
       await campaigns.updateCampaign(params.campaignId, cancelCampaign, body, caller, (state, id) => (state.cancellation?.requestId === id ? state : undefined));
@@ -355,6 +360,7 @@ export const routes: Route[] = [
     body: signOffBody,
     response: { status: 200, description: 'the campaign after sign-off', schema: campaignStateSchema },
     errors: WRITE,
+    pending: true,
     handle: async ({ params, body, caller, campaigns }) => {
       await campaigns.updateCampaign(params.campaignId, signOffPhase, { ...body, phase: params.phase }, caller, (state, id) => (state.phases.some((p) => p.signOff?.requestId === id) ? state : undefined));
       return { body: await campaigns.campaign(params.campaignId) };
@@ -385,6 +391,7 @@ export const routes: Route[] = [
     body: reasonBody,
     response: { status: 200, description: 'the reinstatement', schema: reinstatementSchema },
     errors: WRITE,
+    pending: true,
     handle: async ({ params, body, caller, campaigns }) => ({
       body: await campaigns.updateCampaign(params.campaignId, reinstateUnit, { ...body, unitId: params.unitId }, caller, (state, id) =>
         state.reinstatements.find((r) => r.requestId === id),
@@ -402,6 +409,7 @@ export const routes: Route[] = [
     body: submitBody,
     response: { status: 201, description: 'accepted for review; Location is the unit', schema: submitResultSchema, location: true },
     errors: WRITE,
+    pending: true,
     handle: async ({ params, body, caller, campaigns, authorizeUnit, location }) => {
       await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
       const { households, ...content } = body;
@@ -426,6 +434,7 @@ export const routes: Route[] = [
     body: reviewBody,
     response: { status: 201, description: 'the review', schema: reviewResultSchema },
     errors: WRITE,
+    pending: true,
     handle: async ({ params, body, caller, campaigns, authorizeUnit }) => {
       await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
       return {
@@ -447,6 +456,7 @@ export const routes: Route[] = [
     body: strikeBody,
     response: { status: 201, description: 'the strike', schema: strikeSchema },
     errors: WRITE,
+    pending: true,
     handle: async ({ params, body, caller, campaigns, authorizeUnit }) => {
       await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
       return {
@@ -468,6 +478,7 @@ export const routes: Route[] = [
     body: visitBody,
     response: { status: 201, description: 'the unit’s visits so far', schema: visitsResultSchema },
     errors: WRITE,
+    pending: true,
     handle: async ({ params, body, caller, campaigns, authorizeUnit }) => {
       await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
       return { body: await recordVisitBatch(campaigns, params, [body], caller) };
@@ -487,6 +498,29 @@ export const routes: Route[] = [
     handle: async ({ params, body, caller, campaigns, authorizeUnit }) => {
       await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
       return { body: await recordVisitBatch(campaigns, params, body.visits, caller) };
+    },
+  }),
+  route({
+    operationId: 'readUnitRequest',
+    method: 'get',
+    path: '/campaigns/:campaignId/phases/:phase/units/:unitId/requests/:requestId',
+    summary: 'The outcome of a write to a unit that was answered 202 (its Location): 200 with the result, the refusal it met, 202 again while still unknown, 404 when Temporal knows no such request (refused before it was recorded, or never arrived: send it again with the same Idempotency-Key). Only the caller who sent it reads it.',
+    tag: 'units',
+    action: 'readUnit',
+    params: unitRequestParams,
+    response: { status: 200, description: 'the outcome', schema: requestOutcomeSchema },
+    pending: true,
+    errors: [...SECURED, 404, 409, 422, 503],
+    handle: async ({ params, caller, campaigns, updates, authorizeUnit }) => {
+      const notFound = () => new ApiError(404, 'request-not-found', `没有该请求的记录;请用同一个 Idempotency-Key 重新发送 (no request ${params.requestId} is known here: it was refused before it was recorded, or never arrived; send it again with the same Idempotency-Key)`);
+      // The request id names its sender: anyone else is told nothing about it.
+      if (params.requestId.split(':')[1] !== caller.principal.subject) throw notFound();
+      await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
+      const readAt = unitRequestPath(params, params.requestId);
+      const result = await updates.outcome<Record<string, unknown>>(unitPhaseWorkflowId(params.campaignId, params.phase, params.unitId), params.requestId, readAt).catch((err: unknown) => {
+        throw err instanceof WorkflowNotFoundError ? notFound() : err;
+      });
+      return { body: { requestId: params.requestId, status: 'done' as const, result } };
     },
   }),
   route({
@@ -532,6 +566,7 @@ export const routes: Route[] = [
     body: objectionBody,
     response: { status: 201, description: 'the objection, filed', schema: objectionSchema },
     errors: [400, 404, 409, 413, 422, 503],
+    pending: true,
     handle: async ({ params, body, caller, notices, campaigns }) => {
       const target = notices.open(params.noticeToken);
       if (body.kind === 'ineligible-household' && body.entry !== undefined && !(await campaigns.notice(target.campaignId, target.unitId)).some((e) => e.entry === body.entry)) {
@@ -552,6 +587,7 @@ export const routes: Route[] = [
     body: answerObjectionBody,
     response: { status: 201, description: 'the objection, answered', schema: objectionSchema },
     errors: WRITE,
+    pending: true,
     handle: (ctx) => unitObjectionUpdate(ctx, answerObjection, (o) => o.answer?.requestId),
   }),
   route({
@@ -565,6 +601,7 @@ export const routes: Route[] = [
     body: decideObjectionBody,
     response: { status: 201, description: 'the objection, decided', schema: objectionSchema },
     errors: WRITE,
+    pending: true,
     handle: async ({ params, body, caller, campaigns }) => ({ body: await updateObjection(campaigns, caller, params, decideObjection, body, (o) => o.decision?.requestId) }),
   }),
   route({
@@ -578,6 +615,7 @@ export const routes: Route[] = [
     body: addHouseholdBody,
     response: { status: 201, description: 'the objection, its household added', schema: objectionSchema },
     errors: WRITE,
+    pending: true,
     handle: async (ctx) => {
       const { params, body, caller, campaigns, authorizeUnit } = ctx;
       await authorizeUnit(params.unitId, noReviewerScope);
@@ -599,6 +637,7 @@ export const routes: Route[] = [
     body: extendCutoffBody,
     response: { status: 201, description: 'the extension', schema: extensionSchema },
     errors: WRITE,
+    pending: true,
     handle: async ({ params, body, caller, campaigns }) => ({
       body: await campaigns.updateUnitPhase(unitTarget(params), extendCutoff, body, caller, (state, id) => state.extensions.find((e) => e.requestId === id)),
     }),

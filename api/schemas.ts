@@ -23,6 +23,8 @@ export const campaignParams = z.object({ campaignId: idSchema });
 export const phaseParams = campaignParams.extend({ phase: phaseName });
 export const unitParams = campaignParams.extend({ unitId: idSchema });
 export const unitPhaseParams = phaseParams.extend({ unitId: idSchema });
+/** A request id as the API makes it: operation, the caller's subject, the Idempotency-Key (or a random one). */
+export const unitRequestParams = unitPhaseParams.extend({ requestId: z.string().regex(/^[A-Za-z]+:[A-Za-z0-9_-]+:[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'a request id from a 202 answer') });
 
 export const listCampaignsQuery = z.strictObject({
   status: z.enum(CAMPAIGN_STATUSES).optional(),
@@ -299,7 +301,9 @@ export const reportSchema = z.object({
   title: z.string(),
   organizer: z.string(),
   totals: z.object({ ...figures, budget: z.number(), undisbursed: z.number() }),
-  byFundingSource: z.array(z.object({ ...figures, id: z.string(), name: z.string(), budget: z.number(), undisbursed: z.number() })),
+  byFundingSource: z.array(
+    z.object({ ...figures, id: z.string(), name: z.string(), budget: z.number(), undisbursed: z.number(), split: z.array(z.object({ level: z.string(), approved: z.number(), paid: z.number() })) }),
+  ),
   byCategory: z.array(z.object({ ...figures, category: z.string(), name: z.string() })),
   byUnit: z.array(z.object({ ...figures, unitId: z.string(), name: z.string(), forfeitedIn: phaseName.optional() })),
   forfeited: z.array(z.object({ unitId: z.string(), name: z.string(), phase: phaseName })),
@@ -327,7 +331,12 @@ export const auditTrailSchema = z.object({
 }) satisfies z.ZodType<AuditTrail>;
 
 export const healthSchema = z.object({ status: z.literal('ok') });
-export const readinessSchema = z.object({ status: z.literal('ready'), temporal: z.string() });
+export const readinessSchema = z.object({ status: z.literal('ready'), temporal: z.string(), workers: z.number().int() });
+
+/** The 202 of a write whose outcome is not known yet: read it at `location` (also the Location header). */
+export const pendingSchema = z.object({ requestId: z.string(), status: z.literal('pending'), location: z.string() });
+/** The outcome of an earlier write, read by its request id: the result the write would have answered. */
+export const requestOutcomeSchema = z.object({ requestId: z.string(), status: z.literal('done'), result: z.record(z.string(), z.unknown()) });
 
 export const errorEnvelopeSchema = z.object({
   error: z.object({

@@ -71,8 +71,10 @@ const envSchema = z.object({
   API_PUBLIC_URL: z.url().optional(),
   /** Signs list cursors so a forged one is refused before it reaches Temporal; set it when several API processes share clients. */
   API_CURSOR_SECRET: z.string().min(16, 'at least 16 characters').optional(),
-  /** Every Temporal call the API makes is cut off after this long and answered 503. */
+  /** Every Temporal read the API makes is cut off after this long and answered 503. */
   API_TEMPORAL_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
+  /** How long a write waits for its Update's outcome before answering 202 with where to read it (api/updates.ts). */
+  API_UPDATE_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** Origins of the Temporal Web UI allowed to call the codec endpoint (/codec/*) from the browser. */
   API_CODEC_CORS_ORIGINS: originsSchema.default([]),
   PAYLOAD_KEYS: payloadKeysSchema,
@@ -121,7 +123,7 @@ export interface Config {
   worker: { workflowBundlePath?: string; maxCachedWorkflows?: number };
   /** Set when an SMTP server is configured; e-mail channels are refused without it. */
   smtp?: { url?: string; host?: string; port?: number; secure?: boolean; user?: string; password?: string; from: string };
-  api: { port: number; bodyLimit: string; tokens: Map<string, TokenGrant>; publicUrl?: string; temporalTimeoutMs: number; cursorSecret?: string; codecCorsOrigins: string[] };
+  api: { port: number; bodyLimit: string; tokens: Map<string, TokenGrant>; publicUrl?: string; temporalTimeoutMs: number; updateWaitMs: number; cursorSecret?: string; codecCorsOrigins: string[] };
 }
 
 export class ConfigError extends Error {}
@@ -166,6 +168,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       tokens: e.API_TOKENS,
       publicUrl: e.API_PUBLIC_URL,
       temporalTimeoutMs: e.API_TEMPORAL_TIMEOUT_MS,
+      updateWaitMs: e.API_UPDATE_WAIT_MS,
       cursorSecret: e.API_CURSOR_SECRET,
       codecCorsOrigins: e.API_CODEC_CORS_ORIGINS,
     },

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Campaigns } from '../api/campaigns';
+import { Updates } from '../api/updates';
 import type { CampaignPlan, PhaseName } from '../domain/plan';
 import { CampaignDriver } from '../test/harness/campaign-driver';
 import { household, subDistrictSpringPlan } from '../test/harness/plans';
@@ -185,7 +186,7 @@ async function main(): Promise<number> {
     await Promise.all([done(faulty), done(calm)]);
     // Notifications still in flight after the last phase closed.
     await receiver.waitFor(() => receiver.notifications().filter((n) => n.campaignId === faulty.plan.id).length >= receiver.notifications().filter((n) => n.campaignId === calm.plan.id).length, 60_000).catch(() => {});
-    const campaigns = new Campaigns(env.client, 'unused', store.records, store.views);
+    const campaigns = new Campaigns(env.client, 'unused', new Updates(env.client, 10_000, 3_000), store.records, store.views);
     const a = await answered(() => outcome(faulty, campaigns, store, receiver, faultyRefusals));
     const b = await answered(() => outcome(calm, campaigns, store, receiver, calmRefusals));
 

@@ -10,10 +10,12 @@ import { campaignSearchAttributes } from '../domain/search-attributes';
 import { EXAMPLES, loadExample, subjects } from '../examples/example';
 import { temporalServerPath } from '../config/temporal-servers';
 import { startPostgres } from '../db/postgres-server';
+import { supervise } from './supervise';
 
 // `npm start`: the whole system on this machine — the Temporal dev server (SQLite file in .data/,
-// so campaigns survive a restart; Web UI on :8233), the worker and the API — stopped together on
-// Ctrl-C. Settings from the environment win over the demo defaults made here.
+// so campaigns survive a restart; Web UI on :8233), the worker and the API (restarted with backoff
+// when they crash) — stopped together on Ctrl-C. Settings from the environment win over the demo
+// defaults made here.
 
 const ROOT = join(__dirname, '..');
 const DATA = join(ROOT, '.data');
@@ -172,9 +174,11 @@ async function main() {
 
   running.push(startDemoInbox());
   running.push(await startTemporal(died('temporal')));
+  // A crashed worker or API is started again (scripts/supervise.ts); only Ctrl-C stops them.
   // --import tsx, not the tsx CLI: the process we stop is the worker (or API) itself, not a wrapper.
-  running.push(startProcess('worker', process.execPath, ['--import', 'tsx', 'worker/main.ts'], env, died('worker')));
-  running.push(startProcess('api', process.execPath, ['--import', 'tsx', 'api/main.ts'], env, died('api')));
+  const node = (main: string) => () => spawn(process.execPath, ['--import', 'tsx', main], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  running.push(supervise('worker', node('worker/main.ts')));
+  running.push(supervise('api', node('api/main.ts')));
   await waitForPort(Number(apiPort), 60_000);
 
   const tokenLines = process.env.API_TOKENS

@@ -6,7 +6,8 @@ import { unionWinterPlan } from './harness/plans';
 import { uniqueId } from './harness/temporal';
 
 // Temporal stopped under a running API: answers must be 503 with Retry-After within seconds, and
-// the API must work again, by itself, once Temporal is back. Our own dev server process, so the
+// the API must work again, by itself, once Temporal is back (then /ready says no worker polls:
+// this suite runs none). Our own dev server process, so the
 // test can kill and restart it (on the same SQLite file and port).
 
 const TIMEOUT_MS = 1_500;
@@ -37,6 +38,8 @@ async function expectUnavailableQuickly(): Promise<void> {
     api.call('GET', '/campaigns', { token: TOKENS.coordinator }),
     api.call('GET', '/campaigns/some-campaign', { token: TOKENS.rightsDept }),
     api.call('POST', '/campaigns', { token: TOKENS.coordinator, body: plan() }),
+    // An Update not sent because Temporal was not reached: 503, so the caller knows it did not take effect.
+    api.call('POST', '/campaigns/some-campaign/cancel', { token: TOKENS.coordinator, body: { reason: '上級通知暫緩' } }),
   ]);
   for (const response of calls) {
     expect(response.status).toBe(503);
@@ -52,16 +55,18 @@ test('given Temporal down, then up, then killed, then up again, the API should a
   await expectUnavailableQuickly();
 
   server.start();
-  await eventually(async () => expect((await api.call('GET', '/ready')).status).toBe(200), 30_000);
+  await eventually(async () => expect((await api.call('GET', '/ready')).body.error.code).toBe('no-worker'), 30_000);
   const first = plan();
   expect((await api.call('POST', '/campaigns', { token: TOKENS.coordinator, body: first })).status).toBe(202);
 
   await server.stop();
+  // /ready's last answer is kept 2 s (api/readiness.ts).
+  await new Promise((r) => setTimeout(r, 2_100));
   await expectUnavailableQuickly();
   expect((await api.call('GET', '/health')).status).toBe(200);
 
   server.start();
-  await eventually(async () => expect((await api.call('GET', '/ready')).status).toBe(200), 30_000);
+  await eventually(async () => expect((await api.call('GET', '/ready')).body.error.code).toBe('no-worker'), 30_000);
   // Same database: the campaign started before the outage is still there.
   const again = await api.call('POST', '/campaigns', { token: TOKENS.coordinator, body: first });
   expect(again.status).toBe(409);

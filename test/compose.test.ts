@@ -268,13 +268,16 @@ describe('docker-compose.yml against the code', () => {
     expect(env.SEARCH_ATTRIBUTES!.split(/\s+/).sort()).toEqual(expectedSearchAttributes().sort());
   });
 
-  test('given the API’s health check, it should pass while an HTTP server answers on API_PORT and fail when none does', async () => {
+  test('given the API’s health check, it should pass while /ready on API_PORT answers 200, and fail while it answers 503 or nothing answers', async () => {
     const [, ...args] = services.api!.healthcheck!.test;
     expect(args[0]).toBe('node');
-    const server = createServer((_req, res) => res.writeHead(404).end());
+    let readyStatus = 503;
+    const server = createServer((req, res) => res.writeHead(req.url === '/ready' ? readyStatus : 404).end());
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     const port = (server.address() as AddressInfo).port;
     const check = (p: number) => run(process.execPath, args.slice(1), { env: { ...process.env, API_PORT: String(p) }, timeout: 10_000 });
+    await expect(check(port)).rejects.toMatchObject({ code: 1 });
+    readyStatus = 200;
     await expect(check(port)).resolves.toBeDefined();
     await new Promise<void>((done) => server.close(() => done()));
     await expect(check(port)).rejects.toMatchObject({ code: 1 });

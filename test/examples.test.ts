@@ -43,9 +43,9 @@ test.each(EXAMPLES)('given example %s, when it runs from start to summary throug
     expect(report.byCategory.reduce((sum, c) => sum + c.households, 0)).toBe(example.figures.households);
     expect(report.forfeited).toEqual([]);
     const lines = csv.trim().split('\r\n');
-    expect(lines[0]).toBe('section,id,name,budget,households,approved,visited,paid,undisbursed');
+    expect(lines[0]).toBe('section,id,name,budget,households,approved,visited,paid,undisbursed,level');
     expect(lines[1]).toContain(`total,${plan.id},`);
-    expect(lines[1]!.endsWith(`,${example.figures.budget},${example.figures.households},${example.figures.paid},${example.figures.households},${example.figures.paid},${example.figures.budget - example.figures.paid}`)).toBe(true);
+    expect(lines[1]!.endsWith(`,${example.figures.budget},${example.figures.households},${example.figures.paid},${example.figures.households},${example.figures.paid},${example.figures.budget - example.figures.paid},`)).toBe(true);
     expect(lines.filter((l) => l.startsWith('unit,'))).toHaveLength(plan.units.length);
   } finally {
     await api.close();

@@ -50,6 +50,11 @@ test('given plan 8 cost splits, when two towns pay part of their approved roster
     ['district-town', 3_400, 16_600],
     ['district', 8_000, 0],
   ]);
+  // Each level's finance office reads its share of every source.
+  expect(report.byFundingSource.map((s) => [s.id, s.split])).toEqual([
+    ['district-town', [{ level: 'district', approved: 2_200, paid: 1_700 }, { level: 'town', approved: 2_200, paid: 1_700 }]],
+    ['district', [{ level: 'district', approved: 8_000, paid: 8_000 }]],
+  ]);
   expect(report.byCategory.map((c) => [c.category, c.households, c.visited])).toEqual([
     ['low-income', 2, 2],
     ['marginal', 1, 0],
@@ -58,8 +63,11 @@ test('given plan 8 cost splits, when two towns pay part of their approved roster
   expect(report.forfeited).toEqual([{ unitId: u3, name: plan.units[2]!.name, phase: 'preparation' }]);
 
   const csv = reportCsv(report).split('\r\n');
-  expect(csv).toContain('level,district,,,,10200,,9700,');
-  expect(csv).toContain(`forfeited,${u3},${plan.units[2]!.name} (preparation),,,,,,`);
+  expect(csv[0]).toBe('section,id,name,budget,households,approved,visited,paid,undisbursed,level');
+  expect(csv).toContain('level,district,,,,10200,,9700,,district');
+  expect(csv).toContain('funding-source-level,district-town,區、鎮(街道)各半負擔,,,2200,,1700,,town');
+  expect(csv).toContain('funding-source-level,district,區承擔,,,8000,,8000,,district');
+  expect(csv).toContain(`forfeited,${u3},${plan.units[2]!.name} (preparation),,,,,,,`);
 });
 
 test('given plan 8 rosters approved and partly paid in the record, when the report is compiled from its lines, households, amounts and payments should add up per unit, category and source', async () => {

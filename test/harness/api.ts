@@ -31,7 +31,7 @@ const GRANTS: Record<keyof typeof TOKENS, string> = {
   union3: 'unit:union-3',
 };
 
-export function apiConfig(env: { address: string; taskQueue: string; databaseUrl: string; bodyLimit?: string; timeoutMs?: number; codecCorsOrigins?: string; apiTokens?: string }): Config {
+export function apiConfig(env: { address: string; taskQueue: string; databaseUrl: string; bodyLimit?: string; timeoutMs?: number; updateWaitMs?: number; codecCorsOrigins?: string; apiTokens?: string }): Config {
   return loadConfig({
     DATABASE_URL: env.databaseUrl,
     HOUSEHOLD_KEY_SECRET: TEST_HOUSEHOLD_KEY_SECRET,
@@ -42,6 +42,7 @@ export function apiConfig(env: { address: string; taskQueue: string; databaseUrl
     API_PORT: '0',
     API_BODY_LIMIT: env.bodyLimit ?? '64kb',
     API_TEMPORAL_TIMEOUT_MS: String(env.timeoutMs ?? 3000),
+    API_UPDATE_WAIT_MS: env.updateWaitMs === undefined ? undefined : String(env.updateWaitMs),
     API_CODEC_CORS_ORIGINS: env.codecCorsOrigins,
     API_TOKENS:
       env.apiTokens ??
