@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
 import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
 import type { z } from 'zod';
 import type { Config } from '../config';
 import { createEncryptionCodec } from '../config/codec';
-import { authorizeUnit, NOTICE_ACTOR, NOTICE_OPERATIONS, scopeFor, tokenVerifier, type Principal, type Scope } from './access';
+import { People } from '../store/people';
+import { authorize, NOTICE_ACTOR, NOTICE_OPERATIONS, type Principal, type Target } from './access';
+import { adminRoutes } from './admin-routes';
+import { Authenticator, FailureLimiter } from './authentication';
 import { Campaigns, type Caller } from './campaigns';
 import { codecCors } from './codec';
 import { ApiError, toApiError, validationError } from './errors';
@@ -21,21 +25,27 @@ export type LogLine = Record<string, unknown>;
 export interface AppDeps {
   config: Config;
   temporal: Client;
+  /** The system of record: organizations, people, memberships and credentials among the rest. */
+  pool: Pool;
   /** One JSON object per line; never given tokens, bodies or household data. */
   log?: (line: LogLine) => void;
 }
 
 const jsonLine = (line: LogLine) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
-export function createApp({ config, temporal, log = jsonLine }: AppDeps): Express {
+/** Every operation: the campaigns' and the administrators'. */
+export const allRoutes: Route[] = [...routes, ...adminRoutes];
+
+export function createApp({ config, temporal, pool, log = jsonLine }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   const campaigns = new Campaigns(temporal, config.temporal.taskQueue, config.api.cursorSecret);
-  const authenticate = tokenVerifier(config.api.tokens);
+  const people = new People(pool);
+  const authenticator = new Authenticator(people, config.api.tokens, new FailureLimiter(config.api.authFailuresPerMinute), log);
   const idempotency = new IdempotencyStore();
   const notices = new NoticeLinks(config.webhookSigningSecret);
   const codec = createEncryptionCodec(config.payloadKeys);
-  const document = openApiDocument(routes, config.api.publicUrl);
+  const document = openApiDocument(allRoutes, config.api.publicUrl);
   const html = docsPage(document);
   const location = (path: string) => (config.api.publicUrl ? new URL(path, config.api.publicUrl).toString() : path);
 
@@ -49,13 +59,10 @@ export function createApp({ config, temporal, log = jsonLine }: AppDeps): Expres
   };
 
   async function answer(route: Route, req: Request): Promise<StoredReply> {
-    let principal: Principal | undefined;
-    let scope: Scope | undefined;
-    if (route.action) {
-      principal = authenticate(req);
-      scope = scopeFor(principal, route.action);
-    }
+    const principal: Principal | undefined = route.action ? await authenticator.authenticate(req, route.path) : undefined;
     const params = parse(route.params, req.params, 404, 'path');
+    // Before the handler and before the body is read: the campaign and unit in the path decide.
+    if (route.action) await authorize(pool, principal!, route.action, (params ?? {}) as Target);
     const query = parse(route.query, req.query, 400, 'query');
     const body = parse(route.body, req.body ?? {}, 400, 'body');
     const key = req.get('idempotency-key');
@@ -70,14 +77,14 @@ export function createApp({ config, temporal, log = jsonLine }: AppDeps): Expres
       query,
       body,
       caller,
-      scope,
+      principal,
+      people,
       campaigns,
       codec,
       notices,
       location,
       openapi: () => document,
       docsHtml: () => html,
-      authorizeUnit: (unitId, supervisorOf) => authorizeUnit(principal!, scope!, route.action!, unitId, supervisorOf),
     };
     const run = async (): Promise<StoredReply> => {
       try {
@@ -101,7 +108,7 @@ export function createApp({ config, temporal, log = jsonLine }: AppDeps): Expres
   app.use('/codec', codecCors(config.api.codecCorsOrigins));
   app.use(express.json({ limit: config.api.bodyLimit }));
 
-  for (const route of routes) {
+  for (const route of allRoutes) {
     app[route.method](route.path, (req, res, next) => {
       res.locals.route = route.path;
       answer(route, req).then((reply) => send(res, reply, route.response.mediaType), next);
@@ -110,7 +117,7 @@ export function createApp({ config, temporal, log = jsonLine }: AppDeps): Expres
 
   // A known path with a method it does not have is 405 with Allow; anything else is 404.
   const methodsByPath = new Map<string, string[]>();
-  for (const route of routes) methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method.toUpperCase()]);
+  for (const route of allRoutes) methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method.toUpperCase()]);
   for (const [path, methods] of methodsByPath) {
     app.all(path, (req, _res, next) => {
       next(new ApiError(405, 'method-not-allowed', `${req.method} is not allowed here; use ${methods.join(' or ')}`, { headers: { Allow: methods.join(', ') } }));

@@ -1,14 +1,16 @@
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../config';
+import { openDatabase } from '../db/pool';
 import { createApp } from './app';
 import { lazyTemporalClient } from './temporal-client';
 
 // The API process: `npx tsx api/main.ts`, configured from the environment (config/index.ts).
 
-function main() {
+async function main() {
   const config = loadConfig();
+  const pool = await openDatabase({ url: config.database.url, max: config.database.poolSize });
   const { client, connection } = lazyTemporalClient(config);
-  const server = createApp({ config, temporal: client }).listen(config.api.port, () => {
+  const server = createApp({ config, temporal: client, pool }).listen(config.api.port, () => {
     const { port } = server.address() as AddressInfo;
     // Counts only: tokens are never logged.
     console.log(JSON.stringify({ event: 'api-started', port, temporal: config.temporal.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, tokens: config.api.tokens.size }));
@@ -17,7 +19,7 @@ function main() {
   const stop = (signal: string) => {
     console.log(JSON.stringify({ event: 'api-stopping', signal }));
     server.close(() => {
-      connection.close().then(
+      Promise.all([connection.close(), pool.end()]).then(
         () => console.log(JSON.stringify({ event: 'api-stopped' })),
         (err: unknown) => console.error(err instanceof Error ? err.message : err),
       );
@@ -28,9 +30,7 @@ function main() {
   process.once('SIGTERM', stop);
 }
 
-try {
-  main();
-} catch (err) {
+main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);
-}
+});

@@ -4,7 +4,8 @@ import { campaignPlanSchema } from '../domain/plan';
 import { reportCsv } from '../domain/report';
 import { cancelCampaign, reinstateUnit, signOffPhase } from '../workflows/campaign/messages';
 import { addHousehold, answerObjection, decideObjection, extendCutoff, fileObjection, recordVisit, review, standingNotice, strikeEntries, submit, type ObjectionRecord } from '../workflows/unit/messages';
-import type { Action, Scope } from './access';
+import type { People } from '../store/people';
+import type { Action, Principal } from './access';
 import { auditCsv } from './audit';
 import type { Caller, Campaigns } from './campaigns';
 import { codecBody, codecResultSchema, runCodec } from './codec';
@@ -64,7 +65,9 @@ export interface RouteContext {
   body: unknown;
   /** Present on every route that has an action (the app authenticated the token). */
   caller?: Caller;
-  scope?: Scope;
+  /** Who is calling, authorized for the route's action on the campaign and unit in its path before the handler runs. */
+  principal?: Principal;
+  people: People;
   campaigns: Campaigns;
   /** The payload codec the worker and the clients use (config/codec.ts). */
   codec: PayloadCodec;
@@ -73,14 +76,14 @@ export interface RouteContext {
   docsHtml: () => string;
   /** Prefix for Location headers (the configured public URL, or none for relative ones). */
   location: (path: string) => string;
-  authorizeUnit(unitId: string, supervisorOf: () => Promise<string>): Promise<void>;
 }
 
-interface TypedContext<P, Q, B> extends Omit<RouteContext, 'params' | 'query' | 'body' | 'caller'> {
+interface TypedContext<P, Q, B> extends Omit<RouteContext, 'params' | 'query' | 'body' | 'caller' | 'principal'> {
   params: P;
   query: Q;
   body: B;
   caller: Caller;
+  principal: Principal;
 }
 
 interface RouteSpec<PS extends z.ZodType, QS extends z.ZodType, BS extends z.ZodType, RS extends z.ZodType> {
@@ -89,7 +92,7 @@ interface RouteSpec<PS extends z.ZodType, QS extends z.ZodType, BS extends z.Zod
   /** Express-style path; the OpenAPI document turns `:name` into `{name}`. */
   path: string;
   summary: string;
-  tag: 'campaigns' | 'phases' | 'units' | 'notices' | 'operations';
+  tag: 'campaigns' | 'phases' | 'units' | 'notices' | 'operations' | 'access';
   /** The access-matrix row; absent for the public operational routes. */
   action?: Action;
   params?: PS;
@@ -105,23 +108,20 @@ export interface Route extends Omit<RouteSpec<z.ZodType, z.ZodType, z.ZodType, z
   handle(ctx: RouteContext): Promise<Reply<unknown>>;
 }
 
-function route<PS extends z.ZodType, QS extends z.ZodType, BS extends z.ZodType, RS extends z.ZodType>(spec: RouteSpec<PS, QS, BS, RS>): Route {
+export function route<PS extends z.ZodType, QS extends z.ZodType, BS extends z.ZodType, RS extends z.ZodType>(spec: RouteSpec<PS, QS, BS, RS>): Route {
   // The app validates params, query and body with the spec's schemas and authenticates before
   // calling, so the context has the shapes the handler's types say.
   return { ...spec, handle: (ctx) => spec.handle(ctx as TypedContext<z.output<PS>, z.output<QS>, z.output<BS>>) } as Route;
 }
 
-const SECURED = [401, 403] as const;
+export const SECURED = [401, 403, 429] as const;
 const READ = [...SECURED, 404, 503] as const;
-const WRITE = [400, ...SECURED, 404, 409, 413, 422, 503] as const;
+export const WRITE = [400, ...SECURED, 404, 409, 413, 422, 503] as const;
 
 const unitTarget = (p: z.output<typeof unitPhaseParams>) => ({ campaignId: p.campaignId, phase: p.phase, unitId: p.unitId });
 
 /** Objections are filed against, and decided in, the unit's publicity phase. */
 const publicityOf = (p: { campaignId: string; unitId: string }) => ({ campaignId: p.campaignId, phase: 'publicity' as const, unitId: p.unitId });
-
-/** For actions no reviewer holds: the supervisor is never asked for. */
-const noReviewerScope = async () => '';
 
 /** Answers or decides one objection; a retry is answered from the objection that carries its request id. */
 const updateObjection = <Req extends { requestId: string; actor: string; objection: number }>(
@@ -136,18 +136,12 @@ const updateObjection = <Req extends { requestId: string; actor: string; objecti
     state.objections.find((o) => requestIdOf(o) === id),
   );
 
-/** The unit acts on one of its own objections: no reviewer holds such an action, so none is looked up. */
+/** The unit acts on one of its own objections. */
 const unitObjectionUpdate = async <Req extends { requestId: string; actor: string; objection: number }>(
-  { params, body, caller, campaigns, authorizeUnit }: Pick<RouteContext, 'campaigns' | 'authorizeUnit'> & { params: z.output<typeof objectionParams>; body: Omit<Req, 'requestId' | 'actor' | 'objection'>; caller: Caller },
+  { params, body, caller, campaigns }: Pick<RouteContext, 'campaigns'> & { params: z.output<typeof objectionParams>; body: Omit<Req, 'requestId' | 'actor' | 'objection'>; caller: Caller },
   update: UpdateDefinition<ObjectionRecord, [Req]>,
   requestIdOf: (objection: ObjectionRecord) => string | undefined,
-) => {
-  await authorizeUnit(params.unitId, noReviewerScope);
-  return { body: await updateObjection(campaigns, caller, params, update, body, requestIdOf) };
-};
-
-/** Looks up the unit's supervisor in the campaign's plan (404 for an unknown campaign or unit). */
-const supervisorOf = (campaigns: Campaigns, p: z.output<typeof unitPhaseParams>) => () => campaigns.supervisorOf(p.campaignId, p.unitId);
+) => ({ body: await updateObjection(campaigns, caller, params, update, body, requestIdOf) });
 
 export const routes: Route[] = [
   route({
@@ -348,9 +342,8 @@ export const routes: Route[] = [
     params: unitParams,
     response: { status: 200, description: 'the unit', schema: unitViewSchema },
     errors: READ,
-    handle: async ({ params, campaigns, authorizeUnit }) => ({
-      body: await campaigns.unitView(params.campaignId, params.unitId, (supervisorOf) => authorizeUnit(params.unitId, supervisorOf)),
-    }),
+    // The app has authorized the reviewer's reach from campaign_units already.
+    handle: async ({ params, campaigns }) => ({ body: await campaigns.unitView(params.campaignId, params.unitId, async () => {}) }),
   }),
   route({
     operationId: 'reinstateUnit',
@@ -380,8 +373,7 @@ export const routes: Route[] = [
     body: submitBody,
     response: { status: 201, description: 'accepted for review; Location is the unit', schema: submitResultSchema, location: true },
     errors: WRITE,
-    handle: async ({ params, body, caller, campaigns, authorizeUnit, location }) => {
-      await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
+    handle: async ({ params, body, caller, campaigns, location }) => {
       const result = await campaigns.updateUnitPhase(unitTarget(params), submit, { content: body }, caller, (state, id) => {
         const earlier = state.submissions.find((s) => s.requestId === id);
         return earlier && { submissionNumber: earlier.number, status: state.status, submittedAt: earlier.submittedAt };
@@ -400,15 +392,12 @@ export const routes: Route[] = [
     body: reviewBody,
     response: { status: 201, description: 'the review', schema: reviewResultSchema },
     errors: WRITE,
-    handle: async ({ params, body, caller, campaigns, authorizeUnit }) => {
-      await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
-      return {
-        body: await campaigns.updateUnitPhase(unitTarget(params), review, body, caller, (state, id) => {
-          const earlier = state.reviews.find((r) => r.requestId === id);
-          return earlier && { status: state.status, reviewedAt: earlier.reviewedAt };
-        }),
-      };
-    },
+    handle: async ({ params, body, caller, campaigns }) => ({
+      body: await campaigns.updateUnitPhase(unitTarget(params), review, body, caller, (state, id) => {
+        const earlier = state.reviews.find((r) => r.requestId === id);
+        return earlier && { status: state.status, reviewedAt: earlier.reviewedAt };
+      }),
+    }),
   }),
   route({
     operationId: 'strikeEntries',
@@ -421,10 +410,9 @@ export const routes: Route[] = [
     body: strikeBody,
     response: { status: 201, description: 'the strike', schema: strikeSchema },
     errors: WRITE,
-    handle: async ({ params, body, caller, campaigns, authorizeUnit }) => {
-      await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
-      return { body: await campaigns.updateUnitPhase(unitTarget(params), strikeEntries, body, caller, (state, id) => state.strikes.find((s) => s.requestId === id)) };
-    },
+    handle: async ({ params, body, caller, campaigns }) => ({
+      body: await campaigns.updateUnitPhase(unitTarget(params), strikeEntries, body, caller, (state, id) => state.strikes.find((s) => s.requestId === id)),
+    }),
   }),
   route({
     operationId: 'recordVisit',
@@ -437,10 +425,9 @@ export const routes: Route[] = [
     body: visitBody,
     response: { status: 201, description: 'the visit', schema: visitSchema },
     errors: WRITE,
-    handle: async ({ params, body, caller, campaigns, authorizeUnit }) => {
-      await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
-      return { body: await campaigns.updateUnitPhase(unitTarget(params), recordVisit, body, caller, (state, id) => state.visits.find((v) => v.requestId === id)) };
-    },
+    handle: async ({ params, body, caller, campaigns }) => ({
+      body: await campaigns.updateUnitPhase(unitTarget(params), recordVisit, body, caller, (state, id) => state.visits.find((v) => v.requestId === id)),
+    }),
   }),
   route({
     operationId: 'readNoticeLink',
@@ -451,9 +438,8 @@ export const routes: Route[] = [
     action: 'readNoticeLink',
     params: unitParams,
     response: { status: 200, description: 'the notice token and its path', schema: noticeLinkSchema },
-    errors: SECURED,
-    handle: async ({ params, notices, authorizeUnit, location }) => {
-      await authorizeUnit(params.unitId, noReviewerScope);
+    errors: [...SECURED, 404],
+    handle: async ({ params, notices, location }) => {
       const noticeToken = notices.token(params);
       return { body: { noticeToken, path: location(`/notices/${noticeToken}`) } };
     },

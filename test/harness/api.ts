@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApp, type LogLine } from '../../api/app';
 import { loadConfig, type Config } from '../../config';
+import { openDatabase } from '../../db/pool';
 import type { CampaignPlan } from '../../domain/plan';
 import { createDevServerEnv, createTestWorker, TEST_PAYLOAD_KEYS_ENV, WEBHOOK_SECRET } from './temporal';
 import { WebhookReceiver } from './webhook-receiver';
@@ -65,8 +66,9 @@ export interface RunningApi {
 
 export async function startApi(config: Config, temporal: Client): Promise<RunningApi> {
   const logs: LogLine[] = [];
+  const pool = await openDatabase({ url: config.database.url, max: 4 });
   const server: Server = await new Promise((resolve) => {
-    const s = createApp({ config, temporal, log: (line) => logs.push(line) }).listen(0, '127.0.0.1', () => resolve(s));
+    const s = createApp({ config, temporal, pool, log: (line) => logs.push(line) }).listen(0, '127.0.0.1', () => resolve(s));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
@@ -87,11 +89,13 @@ export async function startApi(config: Config, temporal: Client): Promise<Runnin
       const isJson = response.headers.get('content-type')?.includes('json');
       return { status: response.status, headers: response.headers, body: isJson ? JSON.parse(text) : text, ms: Date.now() - started };
     },
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      await pool.end();
+    },
   };
 }
 
