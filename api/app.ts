@@ -39,6 +39,8 @@ export const allRoutes: Route[] = [...routes, ...adminRoutes];
 export function createApp({ config, temporal, pool, log = jsonLine }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // The address failed sign-ins are counted against: the client's, not the proxy's.
+  if (config.api.trustProxy !== undefined) app.set('trust proxy', config.api.trustProxy);
   const campaigns = new Campaigns(temporal, config.temporal.taskQueue, config.api.cursorSecret);
   const people = new People(pool);
   const authenticator = new Authenticator(people, config.api.tokens, new FailureLimiter(config.api.authFailuresPerMinute), log);

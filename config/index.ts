@@ -71,6 +71,12 @@ const envSchema = z.object({
   API_PUBLIC_URL: z.url().optional(),
   /** Failed sign-ins from one address within a minute before it must wait (429, Retry-After doubling). */
   API_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
+  /** Behind a proxy: which X-Forwarded-For hops to believe (express "trust proxy": a hop count, or loopback, uniquelocal, addresses); unset, the socket's address counts. */
+  API_TRUST_PROXY: z
+    .string()
+    .regex(/^(\d{1,2}|[A-Za-z0-9.:/,\s]+)$/, 'a hop count such as 1, or loopback, uniquelocal or addresses, comma-separated')
+    .transform((v) => (/^\d+$/.test(v) ? Number(v) : v))
+    .optional(),
   /** Signs list cursors so a forged one is refused before it reaches Temporal; set it when several API processes share clients. */
   API_CURSOR_SECRET: z.string().min(16, 'at least 16 characters').optional(),
   /** Every Temporal call the API makes is cut off after this long and answered 503. */
@@ -111,7 +117,7 @@ export interface Config {
   database: { url: string; poolSize: number };
   householdKeySecret: string;
   worker: { workflowBundlePath?: string; maxCachedWorkflows?: number };
-  api: { port: number; bodyLimit: string; tokens: Map<string, TokenGrant>; authFailuresPerMinute: number; publicUrl?: string; temporalTimeoutMs: number; cursorSecret?: string; codecCorsOrigins: string[] };
+  api: { port: number; bodyLimit: string; tokens: Map<string, TokenGrant>; authFailuresPerMinute: number; trustProxy?: number | string; publicUrl?: string; temporalTimeoutMs: number; cursorSecret?: string; codecCorsOrigins: string[] };
 }
 
 export class ConfigError extends Error {}
@@ -147,6 +153,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       bodyLimit: e.API_BODY_LIMIT,
       tokens: e.API_TOKENS,
       authFailuresPerMinute: e.API_AUTH_FAILURES_PER_MINUTE,
+      trustProxy: e.API_TRUST_PROXY,
       publicUrl: e.API_PUBLIC_URL,
       temporalTimeoutMs: e.API_TEMPORAL_TIMEOUT_MS,
       cursorSecret: e.API_CURSOR_SECRET,

@@ -344,6 +344,20 @@ describe('credentials', () => {
     }
   });
 
+  test('given a proxy trusted with API_TRUST_PROXY, failures should count against the forwarded client, and without it a forwarded address should not help', async () => {
+    const proxied = await startApi({ ...config, api: { ...config.api, trustProxy: 'loopback', authFailuresPerMinute: 2 } }, lazyTemporalClient(config).client);
+    const direct = await startApi({ ...config, api: { ...config.api, authFailuresPerMinute: 2 } }, lazyTemporalClient(config).client);
+    try {
+      const guess = (app: RunningApi, client: string) => app.call('GET', '/campaigns', { token: 'wrong-token-0123456789', headers: { 'X-Forwarded-For': client } });
+      expect([(await guess(proxied, '203.0.113.1')).status, (await guess(proxied, '203.0.113.1')).status, (await guess(proxied, '203.0.113.1')).status]).toEqual([401, 401, 429]);
+      expect((await guess(proxied, '203.0.113.2')).status).toBe(401);
+      expect([(await guess(direct, '203.0.113.1')).status, (await guess(direct, '203.0.113.1')).status, (await guess(direct, '203.0.113.2')).status]).toEqual([401, 401, 429]);
+    } finally {
+      await proxied.close();
+      await direct.close();
+    }
+  });
+
   test('given everything this suite sent, no log line and no auth event should hold a token', async () => {
     const logged = api.logs.map((line) => JSON.stringify(line)).join('\n');
     const events = JSON.stringify((await pool.query('SELECT * FROM auth_events')).rows);
