@@ -27,6 +27,8 @@ const ORGS = {
 } as const;
 type OrgName = keyof typeof ORGS;
 const DEMO = { campaign: 'demo-winter', unitToken: 'demo-unit-community-1-token', coordinatorToken: 'demo-coordinator-token-0001' };
+/** An administrator bootstrapped for an organization not saved yet. */
+const NEW_ORG = { id: 'xx-county-charity', adminToken: 'admin-token-charity-0123456789' };
 
 const CALLERS = ['coordinator', 'reviewer-1', 'reviewer-2', 'unit-1', 'unit-2', 'admin'] as const;
 type Caller = (typeof CALLERS)[number];
@@ -80,6 +82,7 @@ beforeAll(async () => {
       `${ORGS.health.adminToken}=admin:${ORGS.health.id}`,
       `${DEMO.unitToken}=unit:community-1`,
       `${DEMO.coordinatorToken}=coordinator:demo-office`,
+      `${NEW_ORG.adminToken}=admin:${NEW_ORG.id}`,
     ].join(','),
   });
   api = await startApi(config, lazyTemporalClient(config).client);
@@ -271,6 +274,41 @@ describe('the API_TOKENS grants of the embedded demo', () => {
       expect((await api.call('GET', `/campaigns/${org.campaign}/units/community-1/notice-link`, { token: DEMO.unitToken })).status).toBe(404);
       expect((await api.call('POST', `/campaigns/${org.campaign}/cancel`, { token: DEMO.coordinatorToken, body: { reason: '越权' } })).status).toBe(404);
     }
+  });
+});
+
+describe('administration', () => {
+  const admin = (method: string, path: string, body?: unknown) => api.call(method, path, { token: ORGS.union.adminToken, body });
+
+  test('given an administrator bootstrapped from API_TOKENS, adding people should answer 409 until it has saved its organization', async () => {
+    const add = () => api.call('POST', '/organization/people', { token: NEW_ORG.adminToken, body: { displayName: '慈善会 办公室' } });
+    expect(await add()).toMatchObject({ status: 409, body: { error: { code: 'no-organization' } } });
+    expectOk(await api.call('POST', '/organization', { token: NEW_ORG.adminToken, body: { name: '某某县慈善会' } }), 200);
+    expect(expectOk(await add(), 201)).toMatchObject({ organizationId: NEW_ORG.id, displayName: '慈善会 办公室', roles: [] });
+  });
+
+  test('given a role the campaign’s plan does not name, granting it should answer 422', async () => {
+    for (const [role, subject] of [['unit', 'community-9'], ['reviewer', 'finance-dept'], ['coordinator', 'someone-else']]) {
+      const response = await admin('POST', `/campaigns/${ORGS.union.campaign}/members`, { personId: personIds.union.spare, role, subject });
+      expect({ status: response.status, code: response.body.error?.code }).toEqual({ status: 422, code: 'not-in-plan' });
+    }
+    expectOk(await admin('POST', `/campaigns/${ORGS.union.campaign}/members`, { personId: personIds.union.spare, role: 'coordinator', subject: 'union-office' }), 201);
+    expectOk(await admin('POST', `/campaigns/${ORGS.union.campaign}/members/revoke`, { personId: personIds.union.spare, role: 'coordinator', subject: 'union-office' }), 200);
+  });
+
+  test('given a clerk who left, when the administrator takes the unit role away, the clerk’s token should get 404 in that campaign at once', async () => {
+    const clerk = (expectOk(await admin('POST', '/organization/people', { displayName: '东湖社区 文员' }), 201) as { personId: string }).personId;
+    const membership = { personId: clerk, role: 'unit', subject: 'community-1' };
+    expectOk(await admin('POST', `/campaigns/${ORGS.union.campaign}/members`, membership), 201);
+    const { token } = expectOk(await admin('POST', `/organization/people/${clerk}/tokens`, { name: '东湖社区文员', expiresAt: new Date(Date.now() + 3_600_000).toISOString() }), 201);
+    const noticeLink = () => api.call('GET', `/campaigns/${ORGS.union.campaign}/units/community-1/notice-link`, { token });
+    expect((await noticeLink()).status).toBe(200);
+    const members = expectOk(await admin('GET', `/campaigns/${ORGS.union.campaign}/members`), 200).members;
+    expect(members).toContainEqual({ campaignId: ORGS.union.campaign, ...membership });
+    expect(expectOk(await admin('GET', `/organization/people/${clerk}`), 200)).toMatchObject({ memberships: [{ campaignId: ORGS.union.campaign, role: 'unit', subject: 'community-1' }], tokens: [{ name: '东湖社区文员', revokedAt: null }] });
+    expectOk(await admin('POST', `/campaigns/${ORGS.union.campaign}/members/revoke`, membership), 200);
+    expect((await noticeLink()).status).toBe(404);
+    expect((await admin('POST', `/campaigns/${ORGS.union.campaign}/members/revoke`, membership)).status).toBe(404);
   });
 });
 
