@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { visibleCampaignIds } from '../api/access';
+import { allRoutes } from '../api/app';
 import { FailureLimiter } from '../api/authentication';
 import { lazyTemporalClient } from '../api/temporal-client';
 import { loadConfig, type Config } from '../config';
@@ -194,6 +195,11 @@ const NO_CAMPAIGN: Record<string, readonly number[]> = {
   issueToken:           [403, 403, 403, 403, 403, 201],
   issueSignInLink:      [403, 403, 403, 403, 403, 201],
 };
+
+test('given the route table, every secured operation should be in the policy tables above (revokeToken and revokeMembership have tests of their own)', () => {
+  const written = new Set([...Object.keys(OWN_CAMPAIGN), ...Object.keys(NO_CAMPAIGN), 'revokeToken', 'revokeMembership']);
+  expect(allRoutes.filter((r) => r.action && !written.has(r.operationId)).map((r) => r.operationId)).toEqual([]);
+});
 
 const other = (org: OrgName): OrgName => (org === 'union' ? 'health' : 'union');
 
