@@ -1,9 +1,11 @@
-import { createHash } from 'node:crypto';
-import type { Request } from 'express';
-import type { Role, TokenGrant } from '../config';
+import type { Pool } from 'pg';
+import type { CampaignRole, Principal } from '../store/people';
 import { ApiError } from './errors';
 
-// Who may do what: one table, read by the routes, the OpenAPI document and the access tests.
+// Who may do what: one table, read by the app (before any handler runs), the OpenAPI document and
+// the listing of campaigns. Every permission is checked against the campaign and its organization.
+
+export type { Principal } from '../store/people';
 
 export const ACTIONS = [
   'startCampaign',
@@ -27,41 +29,68 @@ export const ACTIONS = [
   'cancelCampaign',
   'decodePayloads',
   'encodePayloads',
+  'saveOrganization',
+  'createPerson',
+  'readPerson',
+  'issueToken',
+  'revokeToken',
+  'issueSignInLink',
+  'listMembers',
+  'grantMembership',
+  'revokeMembership',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
-/**
- * How far a role's permission reaches: any campaign; only the unit the token names; only units
- * whose plan names the token's reviewer as supervisor.
- */
-export type Scope = 'any' | 'own-unit' | 'supervised-unit';
+/** A plan's roles, held in a campaign, and the organization's administrator. */
+export type AccessRole = CampaignRole | 'administrator';
 
-export const ACCESS: Record<Action, Partial<Record<Role, Scope>>> = {
-  startCampaign: { coordinator: 'any' },
-  listCampaigns: { coordinator: 'any', reviewer: 'any' },
-  readCampaign: { coordinator: 'any', reviewer: 'any' },
-  readPhase: { coordinator: 'any', reviewer: 'any' },
-  readUnit: { coordinator: 'any', reviewer: 'supervised-unit', unit: 'own-unit' },
-  readReport: { coordinator: 'any', reviewer: 'any' },
+/**
+ * How far a role's permission reaches:
+ * - organization: the role held in the caller's organization (no campaign in the path);
+ * - campaign: any campaign where the caller holds the role (the listing shows those only);
+ * - own-unit: only the unit the caller acts as, in a campaign where it holds that unit;
+ * - supervised-unit: only units whose supervisor (campaign_units.supervisor) the caller acts as.
+ * A coordinator holds its role in every campaign of its organization; an administrator likewise,
+ * for the campaign's memberships. Nobody holds any role in another organization's campaign.
+ */
+export type Scope = 'organization' | 'campaign' | 'own-unit' | 'supervised-unit';
+
+export const ACCESS: Record<Action, Partial<Record<AccessRole, Scope>>> = {
+  startCampaign: { coordinator: 'organization' },
+  listCampaigns: { coordinator: 'campaign', reviewer: 'campaign' },
+  readCampaign: { coordinator: 'campaign', reviewer: 'campaign' },
+  readPhase: { coordinator: 'campaign', reviewer: 'campaign' },
+  readUnit: { coordinator: 'campaign', reviewer: 'supervised-unit', unit: 'own-unit' },
+  readReport: { coordinator: 'campaign', reviewer: 'campaign' },
   // The audit trail goes to the supervision office (紀檢辦) through the coordinator.
-  exportAudit: { coordinator: 'any' },
+  exportAudit: { coordinator: 'campaign' },
   submit: { unit: 'own-unit' },
   review: { reviewer: 'supervised-unit' },
   strikeEntries: { reviewer: 'supervised-unit' },
   recordVisit: { unit: 'own-unit' },
   // The unit puts its notice link up (公示); the coordinator may hand it out too.
-  readNoticeLink: { coordinator: 'any', unit: 'own-unit' },
+  readNoticeLink: { coordinator: 'campaign', unit: 'own-unit' },
   answerObjection: { unit: 'own-unit' },
-  decideObjection: { coordinator: 'any' },
+  decideObjection: { coordinator: 'campaign' },
   // The household's identity is not on the notice: only the unit that knows it adds it.
   addHousehold: { unit: 'own-unit' },
-  extendCutoff: { coordinator: 'any' },
-  reinstateUnit: { coordinator: 'any' },
-  signOffPhase: { coordinator: 'any' },
-  cancelCampaign: { coordinator: 'any' },
-  // Payloads hold households' names and ID numbers: only the coordinator reads them (Web UI codec server).
-  decodePayloads: { coordinator: 'any' },
-  encodePayloads: { coordinator: 'any' },
+  extendCutoff: { coordinator: 'campaign' },
+  reinstateUnit: { coordinator: 'campaign' },
+  signOffPhase: { coordinator: 'campaign' },
+  cancelCampaign: { coordinator: 'campaign' },
+  // Payloads hold households' names and ID numbers: only a coordinator reads them (Web UI codec server).
+  decodePayloads: { coordinator: 'organization' },
+  encodePayloads: { coordinator: 'organization' },
+  // People and credentials are the administrator's alone; it neither reads nor steers campaigns.
+  saveOrganization: { administrator: 'organization' },
+  createPerson: { administrator: 'organization' },
+  readPerson: { administrator: 'organization' },
+  issueToken: { administrator: 'organization' },
+  revokeToken: { administrator: 'organization' },
+  issueSignInLink: { administrator: 'organization' },
+  listMembers: { administrator: 'campaign' },
+  grantMembership: { administrator: 'campaign' },
+  revokeMembership: { administrator: 'campaign' },
 };
 
 /**
@@ -72,39 +101,80 @@ export const ACCESS: Record<Action, Partial<Record<Role, Scope>>> = {
 export const NOTICE_OPERATIONS = ['readNotice', 'fileObjection'] as const;
 export const NOTICE_ACTOR = 'notice';
 
-export type Principal = TokenGrant;
+/** What the path names: the campaign and unit an action is on, when it is on one. */
+export interface Target {
+  campaignId?: string;
+  unitId?: string;
+}
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+/** The organization-wide roles: a coordinator coordinates, an administrator administers, every campaign of the organization. */
+const organizationRole = (principal: Principal, role: AccessRole): boolean => (role === 'administrator' ? principal.admin : role === 'coordinator' && principal.coordinator);
 
-/** Looks tokens up by their hash, so no token is kept in a structure that could end up in a log or a dump. */
-export function tokenVerifier(tokens: Map<string, TokenGrant>): (req: Request) => Principal {
-  const byHash = new Map([...tokens].map(([token, grant]) => [sha256(token), grant]));
-  return (req) => {
-    const header = req.get('authorization');
-    if (!header) throw unauthorized('missing bearer token: send Authorization: Bearer <token>');
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    const grant = match && byHash.get(sha256(match[1]!));
-    if (!grant) throw unauthorized('invalid bearer token');
-    return grant;
+/** The subjects the principal acts as in a campaign of its organization, by role ('*' for all). */
+function rolesIn(principal: Principal, campaignId: string): Map<AccessRole, Set<string>> {
+  const held = new Map<AccessRole, Set<string>>();
+  const add = (role: AccessRole, subject: string) => held.set(role, (held.get(role) ?? new Set()).add(subject));
+  for (const role of ['coordinator', 'administrator'] as const) if (organizationRole(principal, role)) add(role, '*');
+  for (const m of principal.memberships) if (m.campaignId === campaignId || m.campaignId === null) add(m.role, m.subject);
+  return held;
+}
+
+/** For an action on no particular campaign: the role in the organization, or (for a listing) in some campaign. */
+const holdsAnywhere = (principal: Principal, role: AccessRole, scope: Scope): boolean =>
+  organizationRole(principal, role) || (scope !== 'organization' && principal.memberships.some((m) => m.role === role));
+
+const notFound = (campaignId: string) => new ApiError(404, 'not-found', `没有活动 ${campaignId} (no campaign ${campaignId})`);
+const forbidden = (action: Action, target: Target) =>
+  new ApiError(403, 'forbidden', `您的身份无权执行此操作 (may not ${describeAction(action)}${target.unitId ? ` for unit ${target.unitId}` : ''})`);
+
+/**
+ * Allows the action or throws: 404 when the campaign does not exist or the caller holds no role
+ * in it (so another organization's campaigns are not revealed), 403 when it holds one that does
+ * not reach this action or unit.
+ */
+export async function authorize(pool: Pool, principal: Principal, action: Action, target: Target): Promise<void> {
+  const grants = Object.entries(ACCESS[action]) as [AccessRole, Scope][];
+  if (target.campaignId === undefined) {
+    if (!grants.some(([role, scope]) => holdsAnywhere(principal, role, scope))) throw forbidden(action, target);
+    return;
+  }
+  const { rows } = await pool.query<{ organization_id: string | null; supervisor: string | null }>(
+    'SELECT c.organization_id, u.supervisor FROM campaigns c LEFT JOIN campaign_units u ON u.campaign_id = c.campaign_id AND u.unit_id = $2 WHERE c.campaign_id = $1',
+    [target.campaignId, target.unitId ?? null],
+  );
+  const campaign = rows[0];
+  if (!campaign || campaign.organization_id !== principal.organizationId) throw notFound(target.campaignId);
+  const held = rolesIn(principal, target.campaignId);
+  if (held.size === 0) throw notFound(target.campaignId);
+  const reaches = ([role, scope]: [AccessRole, Scope]) => {
+    const subjects = held.get(role);
+    if (!subjects) return false;
+    if (scope === 'own-unit') return target.unitId !== undefined && (subjects.has('*') || subjects.has(target.unitId));
+    if (scope === 'supervised-unit') return campaign.supervisor !== null && (subjects.has('*') || subjects.has(campaign.supervisor));
+    return true;
+  };
+  if (!grants.some(reaches)) throw forbidden(action, target);
+}
+
+/**
+ * The campaigns the principal may list, as a predicate on a `campaigns` row aliased `alias`, with
+ * its parameters numbered from `first`: for the read paths' SQL (WHERE … AND ${sql}).
+ */
+export function visibleCampaigns(principal: Principal, alias = 'c', first = 1): { sql: string; params: unknown[] } {
+  const roles = Object.keys(ACCESS.listCampaigns) as AccessRole[];
+  const p = (i: number) => `$${first + i}`;
+  const everyCampaign = roles.some((role) => organizationRole(principal, role)) || principal.memberships.some((m) => m.campaignId === null && roles.includes(m.role));
+  return {
+    sql: `(${alias}.organization_id IS NOT DISTINCT FROM ${p(0)}::text AND (${p(1)}::boolean OR EXISTS (SELECT 1 FROM memberships m WHERE m.campaign_id = ${alias}.campaign_id AND m.person_id = ${p(2)}::text AND m.role = ANY(${p(3)}::text[]))))`,
+    params: [principal.organizationId, everyCampaign, principal.personId, roles],
   };
 }
 
-const unauthorized = (message: string) => new ApiError(401, 'unauthorized', message, { headers: { 'WWW-Authenticate': 'Bearer' } });
-
-const forbidden = (principal: Principal, what: string) => new ApiError(403, 'forbidden', `a ${principal.role} token (${principal.subject}) may not ${what}`);
-
-/** The scope the principal's role has for this action; 403 when the role has none. */
-export function scopeFor(principal: Principal, action: Action): Scope {
-  const scope = ACCESS[action][principal.role];
-  if (!scope) throw forbidden(principal, describeAction(action));
-  return scope;
-}
-
-/** Checks a unit-scoped permission; the supervisor is looked up only when the scope needs it. */
-export async function authorizeUnit(principal: Principal, scope: Scope, action: Action, unitId: string, supervisorOf: () => Promise<string>): Promise<void> {
-  const allowed =
-    scope === 'any' || (scope === 'own-unit' ? principal.subject === unitId : (await supervisorOf()) === principal.subject);
-  if (!allowed) throw forbidden(principal, `${describeAction(action)} for unit ${unitId}`);
+/** The ids of the campaigns the principal may list, newest first. */
+export async function visibleCampaignIds(pool: Pool, principal: Principal): Promise<string[]> {
+  const { sql, params } = visibleCampaigns(principal);
+  const { rows } = await pool.query<{ campaign_id: string }>(`SELECT c.campaign_id FROM campaigns c WHERE ${sql} ORDER BY c.started_at DESC, c.campaign_id`, params);
+  return rows.map((r) => r.campaign_id);
 }
 
 const describeAction = (action: Action) => action.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);

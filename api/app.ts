@@ -5,7 +5,10 @@ import type { Pool } from 'pg';
 import type { z } from 'zod';
 import type { Config } from '../config';
 import { createEncryptionCodec } from '../config/codec';
-import { authorizeUnit, NOTICE_ACTOR, NOTICE_OPERATIONS, scopeFor, tokenVerifier, type Principal, type Scope } from './access';
+import { People } from '../store/people';
+import { authorize, NOTICE_ACTOR, NOTICE_OPERATIONS, type Principal, type Target } from './access';
+import { adminRoutes } from './admin-routes';
+import { Authenticator, FailureLimiter } from './authentication';
 import { Campaigns, type Caller } from './campaigns';
 import { codecCors } from './codec';
 import { ApiError, REPLAY, toApiError, validationError } from './errors';
@@ -26,7 +29,7 @@ export type LogLine = Record<string, unknown>;
 export interface AppDeps {
   config: Config;
   temporal: Client;
-  /** The system of record: starts write to it, every view reads it. */
+  /** The system of record: campaigns and their rosters, organizations, people and credentials; every view reads it. */
   pool: Pool;
   /** One JSON object per line; never given tokens, bodies or household data. */
   log?: (line: LogLine) => void;
@@ -37,18 +40,24 @@ const jsonLine = (line: LogLine) => process.stdout.write(`${JSON.stringify(line)
 /** Seconds a client should wait before reading (or retrying) a request whose outcome is not known yet. */
 const PENDING_RETRY_AFTER_SECONDS = 2;
 
+/** Every operation: the campaigns' and the administrators'. */
+export const allRoutes: Route[] = [...routes, ...adminRoutes];
+
 export function createApp({ config, temporal, pool, log = jsonLine }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // The address failed sign-ins are counted against: the client's, not the proxy's.
+  if (config.api.trustProxy !== undefined) app.set('trust proxy', config.api.trustProxy);
   const records = createRecords({ pool, masterKeys: config.payloadKeys, householdKeySecret: config.householdKeySecret });
   const updates = new Updates(temporal, config.api.updateWaitMs, config.api.temporalTimeoutMs);
   const campaigns = new Campaigns(temporal, config.temporal.taskQueue, updates, records, createViews({ pool, masterKeys: config.payloadKeys }), config.api.cursorSecret);
   const readiness = new ReadinessProbe(temporal, config.temporal.taskQueue);
-  const authenticate = tokenVerifier(config.api.tokens);
+  const people = new People(pool);
+  const authenticator = new Authenticator(people, config.api.tokens, new FailureLimiter(config.api.authFailuresPerMinute), log);
   const idempotency = new IdempotencyStore();
   const notices = new NoticeLinks(config.webhookSigningSecret);
   const codec = createEncryptionCodec(config.payloadKeys);
-  const document = openApiDocument(routes, config.api.publicUrl);
+  const document = openApiDocument(allRoutes, config.api.publicUrl);
   const html = docsPage(document);
   const location = (path: string) => (config.api.publicUrl ? new URL(path, config.api.publicUrl).toString() : path);
 
@@ -73,13 +82,10 @@ export function createApp({ config, temporal, pool, log = jsonLine }: AppDeps): 
   };
 
   async function answer(route: Route, req: Request): Promise<StoredReply> {
-    let principal: Principal | undefined;
-    let scope: Scope | undefined;
-    if (route.action) {
-      principal = authenticate(req);
-      scope = scopeFor(principal, route.action);
-    }
+    const principal: Principal | undefined = route.action ? await authenticator.authenticate(req, route.path) : undefined;
     const params = parse(route.params, req.params, 404, 'path');
+    // Before the handler and before the body is read: the campaign and unit in the path decide.
+    if (route.action) await authorize(pool, principal!, route.action, (params ?? {}) as Target);
     const query = parse(route.query, req.query, 400, 'query');
     const body = parse(route.body, req.body ?? {}, 400, 'body');
     const key = req.get('idempotency-key');
@@ -95,7 +101,8 @@ export function createApp({ config, temporal, pool, log = jsonLine }: AppDeps): 
       query,
       body,
       caller: callerAt(receivedAt),
-      scope,
+      principal,
+      people,
       campaigns,
       updates,
       readiness,
@@ -104,7 +111,6 @@ export function createApp({ config, temporal, pool, log = jsonLine }: AppDeps): 
       location,
       openapi: () => document,
       docsHtml: () => html,
-      authorizeUnit: (unitId, supervisorOf) => authorizeUnit(principal!, scope!, route.action!, unitId, supervisorOf),
     });
     // The postmark: the instant this request was first received (a retry with its key keeps it).
     const run = async (receivedAt = new Date().toISOString()): Promise<StoredReply> => {
@@ -130,7 +136,7 @@ export function createApp({ config, temporal, pool, log = jsonLine }: AppDeps): 
   app.use('/codec', codecCors(config.api.codecCorsOrigins));
   app.use(express.json({ limit: config.api.bodyLimit }));
 
-  for (const route of routes) {
+  for (const route of allRoutes) {
     app[route.method](route.path, (req, res, next) => {
       res.locals.route = route.path;
       answer(route, req).then((reply) => send(res, reply, route.response.mediaType), next);
@@ -139,7 +145,7 @@ export function createApp({ config, temporal, pool, log = jsonLine }: AppDeps): 
 
   // A known path with a method it does not have is 405 with Allow; anything else is 404.
   const methodsByPath = new Map<string, string[]>();
-  for (const route of routes) methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method.toUpperCase()]);
+  for (const route of allRoutes) methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method.toUpperCase()]);
   for (const [path, methods] of methodsByPath) {
     app.all(path, (req, _res, next) => {
       next(new ApiError(405, 'method-not-allowed', `${req.method} is not allowed here; use ${methods.join(' or ')}`, { headers: { Allow: methods.join(', ') } }));

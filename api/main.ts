@@ -8,8 +8,8 @@ import { lazyTemporalClient } from './temporal-client';
 
 async function main() {
   const config = loadConfig();
-  const { client, connection } = lazyTemporalClient(config);
   const pool = await openDatabase({ url: config.database.url, max: config.database.poolSize });
+  const { client, connection } = lazyTemporalClient(config);
   const server = createApp({ config, temporal: client, pool }).listen(config.api.port, () => {
     const { port } = server.address() as AddressInfo;
     // Counts only: tokens are never logged.

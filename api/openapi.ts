@@ -13,10 +13,11 @@ type JsonSchema = Record<string, unknown>;
 const STATUS_TEXT: Record<number, string> = {
   400: 'Invalid request: malformed JSON, or every validation problem in `issues` with its path',
   401: 'Missing or invalid bearer token',
-  403: 'The token’s role or scope does not allow this',
-  404: 'Unknown campaign, phase or unit (the message says which, and whether the phase has just not started)',
+  403: 'The token’s role in this campaign (or organization) does not reach this action or unit',
+  404: 'Unknown campaign, phase or unit (the message says which, and whether the phase has just not started); also any campaign the token holds no role in, so other organizations’ campaigns are not revealed',
   409: 'Refused in the current state: duplicate campaign id, cutoff passed (details.cutoff, details.forfeited), awaiting review, not awaiting sign-off …; a request with this Idempotency-Key still running (idempotency-key-in-use, Retry-After); refused by Temporal for good (refused-by-temporal)',
   413: 'Request body over the configured limit',
+  429: 'Too many failed sign-ins from this address; Retry-After says when to try again (doubling at each further failure)',
   422: 'Idempotency-Key reused with a different body, or a submission of the wrong kind for the phase',
   503: `Temporal not reached, so nothing was done; Retry-After says when to retry (${RETRY_AFTER_SECONDS} s)`,
 };
@@ -43,7 +44,7 @@ function parameters(schema: z.ZodType | undefined, location: 'path' | 'query'): 
 const accessText = (route: Route) =>
   route.action
     ? Object.entries(ACCESS[route.action])
-        .map(([role, scope]) => `${role}${scope === 'any' ? '' : ` (${scope})`}`)
+        .map(([role, scope]) => `${role} (${scope})`)
         .join(', ')
     : (NOTICE_OPERATIONS as readonly string[]).includes(route.operationId)
       ? 'anyone holding the unit’s notice link (the token in the path is the permission)'
@@ -77,7 +78,7 @@ function operation(route: Route): JsonSchema {
   for (const status of route.errors) {
     responses[status] = {
       description: STATUS_TEXT[status] ?? 'error',
-      ...(status === 503 ? { headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'seconds' } } } : {}),
+      ...(status === 503 || status === 429 ? { headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'seconds' } } } : {}),
       content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } },
     };
   }
@@ -107,7 +108,7 @@ export function openApiDocument(routes: Route[], serverUrl?: string): JsonSchema
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token from API_TOKENS, bound to a role (coordinator, reviewer, unit) and a subject id.' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token an organization’s administrator issued to a person (POST /organization/people/{personId}/tokens), or one of API_TOKENS. What it may do follows from the person’s roles in the organization and in each campaign.' } },
       schemas: { ErrorEnvelope: jsonSchema(errorEnvelopeSchema, 'output') },
     },
   };

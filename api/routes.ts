@@ -9,7 +9,8 @@ import { MAX_VISITS_PER_BATCH } from '../domain/visits';
 import { unitPhaseWorkflowId } from '../domain/workflow-ids';
 import { addHousehold, answerObjection, decideObjection, extendCutoff, fileObjection, recordVisits, review, strikeEntries, submit, UnitPhaseFailure } from '../workflows/unit/messages';
 import type { ObjectionView } from '../store/views';
-import type { Action, Scope } from './access';
+import type { People } from '../store/people';
+import { visibleCampaigns, type Action, type Principal } from './access';
 import { auditCsv } from './audit';
 import type { Caller, Campaigns } from './campaigns';
 import { codecBody, codecResultSchema, runCodec } from './codec';
@@ -74,7 +75,9 @@ export interface RouteContext {
   body: unknown;
   /** Present on every route that has an action (the app authenticated the token). */
   caller?: Caller;
-  scope?: Scope;
+  /** Who is calling, authorized for the route's action on the campaign and unit in its path before the handler runs. */
+  principal?: Principal;
+  people: People;
   campaigns: Campaigns;
   readiness: ReadinessProbe;
   /** Runs and reads Updates, waiting for their outcome (api/updates.ts). */
@@ -86,14 +89,14 @@ export interface RouteContext {
   docsHtml: () => string;
   /** Prefix for Location headers (the configured public URL, or none for relative ones). */
   location: (path: string) => string;
-  authorizeUnit(unitId: string, supervisorOf: () => Promise<string>): Promise<void>;
 }
 
-interface TypedContext<P, Q, B> extends Omit<RouteContext, 'params' | 'query' | 'body' | 'caller'> {
+interface TypedContext<P, Q, B> extends Omit<RouteContext, 'params' | 'query' | 'body' | 'caller' | 'principal'> {
   params: P;
   query: Q;
   body: B;
   caller: Caller;
+  principal: Principal;
 }
 
 interface RouteSpec<PS extends z.ZodType, QS extends z.ZodType, BS extends z.ZodType, RS extends z.ZodType> {
@@ -102,7 +105,7 @@ interface RouteSpec<PS extends z.ZodType, QS extends z.ZodType, BS extends z.Zod
   /** Express-style path; the OpenAPI document turns `:name` into `{name}`. */
   path: string;
   summary: string;
-  tag: 'campaigns' | 'phases' | 'units' | 'notices' | 'operations';
+  tag: 'campaigns' | 'phases' | 'units' | 'notices' | 'operations' | 'access';
   /** The access-matrix row; absent for the public operational routes. */
   action?: Action;
   params?: PS;
@@ -120,23 +123,20 @@ export interface Route extends Omit<RouteSpec<z.ZodType, z.ZodType, z.ZodType, z
   handle(ctx: RouteContext): Promise<Reply<unknown>>;
 }
 
-function route<PS extends z.ZodType, QS extends z.ZodType, BS extends z.ZodType, RS extends z.ZodType>(spec: RouteSpec<PS, QS, BS, RS>): Route {
+export function route<PS extends z.ZodType, QS extends z.ZodType, BS extends z.ZodType, RS extends z.ZodType>(spec: RouteSpec<PS, QS, BS, RS>): Route {
   // The app validates params, query and body with the spec's schemas and authenticates before
   // calling, so the context has the shapes the handler's types say.
   return { ...spec, handle: (ctx) => spec.handle(ctx as TypedContext<z.output<PS>, z.output<QS>, z.output<BS>>) } as Route;
 }
 
-const SECURED = [401, 403] as const;
+export const SECURED = [401, 403, 429] as const;
 const READ = [...SECURED, 404, 503] as const;
-const WRITE = [400, ...SECURED, 404, 409, 413, 422, 503] as const;
+export const WRITE = [400, ...SECURED, 404, 409, 413, 422, 503] as const;
 
 const unitTarget = (p: z.output<typeof unitPhaseParams>) => ({ campaignId: p.campaignId, phase: p.phase, unitId: p.unitId });
 
 /** Objections are filed against, and decided in, the unit's publicity phase. */
 const publicityOf = (p: { campaignId: string; unitId: string }) => ({ campaignId: p.campaignId, phase: 'publicity' as const, unitId: p.unitId });
-
-/** For actions no reviewer holds: the supervisor is never asked for. */
-const noReviewerScope = async () => '';
 
 /** Answers, decides or fills one objection, then reads it back from the record; a retry is answered from the objection that carries its request id. */
 const updateObjection = async <Req extends { requestId: string; actor: string; receivedAt: string; objection: number }>(
@@ -158,11 +158,10 @@ const objectionOf = async (campaigns: Campaigns, target: { campaignId: string; u
 
 /** The unit acts on one of its own objections: no reviewer holds such an action, so none is looked up. */
 const unitObjectionUpdate = async <Req extends { requestId: string; actor: string; receivedAt: string; objection: number }>(
-  { params, body, caller, campaigns, authorizeUnit }: Pick<RouteContext, 'campaigns' | 'authorizeUnit'> & { params: z.output<typeof objectionParams>; body: Omit<Req, 'requestId' | 'actor' | 'receivedAt' | 'objection'>; caller: Caller },
+  { params, body, caller, campaigns }: Pick<RouteContext, 'campaigns'> & { params: z.output<typeof objectionParams>; body: Omit<Req, 'requestId' | 'actor' | 'receivedAt' | 'objection'>; caller: Caller },
   update: UpdateDefinition<unknown, [Req]>,
   requestIdOf: (objection: ObjectionView) => string | undefined,
 ) => {
-  await authorizeUnit(params.unitId, noReviewerScope);
   return { body: await updateObjection(campaigns, caller, params, update, body, requestIdOf) };
 };
 
@@ -176,8 +175,6 @@ async function checkedHouseholds(campaigns: Campaigns, target: { campaignId: str
   return households;
 }
 
-/** Looks up the unit's supervisor in the campaign's plan (404 for an unknown campaign or unit). */
-const supervisorOf = (campaigns: Campaigns, p: z.output<typeof unitPhaseParams>) => () => campaigns.supervisorOf(p.campaignId, p.unitId);
 
 /** Visits against the unit's approved roster, one request however many; answered from the record once the phase has ended. */
 const recordVisitBatch = (campaigns: Campaigns, params: z.output<typeof unitPhaseParams>, visits: z.output<typeof visitBody>[], caller: Caller) =>
@@ -234,8 +231,8 @@ export const routes: Route[] = [
     body: campaignPlanSchema,
     response: { status: 202, description: 'started; Location is the campaign', schema: campaignStartedSchema, location: true },
     errors: [400, ...SECURED, 409, 413, 422, 503],
-    handle: async ({ body, caller, campaigns, location }) => {
-      const { workflowId } = await campaigns.start(body, caller);
+    handle: async ({ body, caller, campaigns, location, principal }) => {
+      const { workflowId } = await campaigns.start(body, caller, principal!.organizationId);
       const path = location(`/campaigns/${body.id}`);
       return { body: { campaignId: body.id, workflowId, status: 'started' as const, location: path }, headers: { Location: path } };
     },
@@ -250,7 +247,7 @@ export const routes: Route[] = [
     query: listCampaignsQuery,
     response: { status: 200, description: 'a page of campaigns', schema: campaignListSchema },
     errors: [400, ...SECURED, 503],
-    handle: async ({ query, campaigns }) => ({ body: await campaigns.list(query) }),
+    handle: async ({ query, campaigns, principal }) => ({ body: await campaigns.list(query, visibleCampaigns(principal!)) }),
   }),
   route({
     operationId: 'readCampaign',
@@ -376,9 +373,8 @@ export const routes: Route[] = [
     params: unitParams,
     response: { status: 200, description: 'the unit', schema: unitViewSchema },
     errors: READ,
-    handle: async ({ params, campaigns, authorizeUnit }) => ({
-      body: await campaigns.unitView(params.campaignId, params.unitId, (supervisorOf) => authorizeUnit(params.unitId, supervisorOf)),
-    }),
+    // The app has authorized the reviewer's reach from campaign_units already.
+    handle: async ({ params, campaigns }) => ({ body: await campaigns.unitView(params.campaignId, params.unitId, async () => {}) }),
   }),
   route({
     operationId: 'reinstateUnit',
@@ -410,8 +406,7 @@ export const routes: Route[] = [
     response: { status: 201, description: 'accepted for review; Location is the unit', schema: submitResultSchema, location: true },
     errors: WRITE,
     pending: true,
-    handle: async ({ params, body, caller, campaigns, authorizeUnit, location }) => {
-      await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
+    handle: async ({ params, body, caller, campaigns, location }) => {
       const { households, ...content } = body;
       // A roster is checked and staged in the record; the workflow learns how many households it lists.
       const roster = body.kind === 'applicant-roster' && params.phase === 'preparation' ? await checkedHouseholds(campaigns, params, households) : undefined;
@@ -435,8 +430,7 @@ export const routes: Route[] = [
     response: { status: 201, description: 'the review', schema: reviewResultSchema },
     errors: WRITE,
     pending: true,
-    handle: async ({ params, body, caller, campaigns, authorizeUnit }) => {
-      await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
+    handle: async ({ params, body, caller, campaigns }) => {
       return {
         body: await campaigns.updateUnitPhase(unitTarget(params), review, body, caller, (state, id) => {
           const earlier = state.reviews.find((r) => r.requestId === id);
@@ -457,8 +451,7 @@ export const routes: Route[] = [
     response: { status: 201, description: 'the strike', schema: strikeSchema },
     errors: WRITE,
     pending: true,
-    handle: async ({ params, body, caller, campaigns, authorizeUnit }) => {
-      await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
+    handle: async ({ params, body, caller, campaigns }) => {
       return {
         body: await campaigns.updateUnitPhase(unitTarget(params), strikeEntries, body, caller, (state, id) => {
           const earlier = state.strikes.find((s) => s.requestId === id);
@@ -479,8 +472,7 @@ export const routes: Route[] = [
     response: { status: 201, description: 'the unit’s visits so far', schema: visitsResultSchema },
     errors: WRITE,
     pending: true,
-    handle: async ({ params, body, caller, campaigns, authorizeUnit }) => {
-      await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
+    handle: async ({ params, body, caller, campaigns }) => {
       return { body: await recordVisitBatch(campaigns, params, [body], caller) };
     },
   }),
@@ -495,8 +487,7 @@ export const routes: Route[] = [
     body: visitBatchBody,
     response: { status: 201, description: 'the unit’s visits so far', schema: visitsResultSchema },
     errors: WRITE,
-    handle: async ({ params, body, caller, campaigns, authorizeUnit }) => {
-      await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
+    handle: async ({ params, body, caller, campaigns }) => {
       return { body: await recordVisitBatch(campaigns, params, body.visits, caller) };
     },
   }),
@@ -511,11 +502,10 @@ export const routes: Route[] = [
     response: { status: 200, description: 'the outcome', schema: requestOutcomeSchema },
     pending: true,
     errors: [...SECURED, 404, 409, 422, 503],
-    handle: async ({ params, caller, campaigns, updates, authorizeUnit }) => {
+    handle: async ({ params, caller, campaigns, updates }) => {
       const notFound = () => new ApiError(404, 'request-not-found', `没有该请求的记录;请用同一个 Idempotency-Key 重新发送 (no request ${params.requestId} is known here: it was refused before it was recorded, or never arrived; send it again with the same Idempotency-Key)`);
       // The request id names its sender: anyone else is told nothing about it.
       if (params.requestId.split(':')[1] !== caller.principal.subject) throw notFound();
-      await authorizeUnit(params.unitId, supervisorOf(campaigns, params));
       const readAt = unitRequestPath(params, params.requestId);
       const result = await updates.outcome<Record<string, unknown>>(unitPhaseWorkflowId(params.campaignId, params.phase, params.unitId), params.requestId, readAt).catch((err: unknown) => {
         throw err instanceof WorkflowNotFoundError ? notFound() : err;
@@ -532,9 +522,8 @@ export const routes: Route[] = [
     action: 'readNoticeLink',
     params: unitParams,
     response: { status: 200, description: 'the notice token and its path', schema: noticeLinkSchema },
-    errors: SECURED,
-    handle: async ({ params, notices, authorizeUnit, location }) => {
-      await authorizeUnit(params.unitId, noReviewerScope);
+    errors: [...SECURED, 404],
+    handle: async ({ params, notices, location }) => {
       const noticeToken = notices.token(params);
       return { body: { noticeToken, path: location(`/notices/${noticeToken}`) } };
     },
@@ -617,8 +606,7 @@ export const routes: Route[] = [
     errors: WRITE,
     pending: true,
     handle: async (ctx) => {
-      const { params, body, caller, campaigns, authorizeUnit } = ctx;
-      await authorizeUnit(params.unitId, noReviewerScope);
+      const { params, body, caller, campaigns } = ctx;
       // Checked with the standing roster (quota with the additions, standard, funding source); numbered after every entry the notice has held.
       const standing = (await campaigns.notice(params.campaignId, params.unitId)).map((e): Household => ({ name: e.maskedName, idNumber: `entry ${e.entry}`, category: e.category, amount: e.amount, goods: e.goods, fundingSource: e.fundingSource, reason: 'published' }));
       await checkedHouseholds(campaigns, params, [body.household], standing);

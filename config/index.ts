@@ -8,23 +8,23 @@ export const ROLES = ['coordinator', 'reviewer', 'unit'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface TokenGrant {
-  role: Role;
-  /** The reviewer's or unit's id; the coordinator's id for a coordinator. */
+  role: Role | 'admin';
+  /** The reviewer's or unit's id; the coordinator's id for a coordinator; the organization's id for an admin. */
   subject: string;
 }
 
 const tokensSchema = z
   .string()
   .transform((text, ctx) => {
-    // "token=role:subject,token=role:subject"
+    // "token=role:subject,token=role:subject"; admin:<organization> bootstraps that organization's administrator.
     const grants = new Map<string, TokenGrant>();
     for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
-      const match = /^([^=\s]{16,})=(coordinator|reviewer|unit):([A-Za-z0-9_-]+)$/.exec(entry);
+      const match = /^([^=\s]{16,})=(coordinator|reviewer|unit|admin):([A-Za-z0-9_-]+)$/.exec(entry);
       if (!match) {
-        ctx.addIssue({ code: 'custom', message: `each entry is token=role:subject with a token of 16+ characters and role coordinator, reviewer or unit; got "${entry.replace(/=.*/, '=…')}"` });
+        ctx.addIssue({ code: 'custom', message: `each entry is token=role:subject with a token of 16+ characters and role coordinator, reviewer, unit or admin (admin:<organization>); got "${entry.replace(/=.*/, '=…')}"` });
         return z.NEVER;
       }
-      grants.set(match[1]!, { role: match[2] as Role, subject: match[3]! });
+      grants.set(match[1]!, { role: match[2] as TokenGrant['role'], subject: match[3]! });
     }
     return grants;
   });
@@ -69,6 +69,14 @@ const envSchema = z.object({
   API_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/i, 'a size such as 512kb or 2mb').default('1mb'),
   API_TOKENS: tokensSchema.default(new Map()),
   API_PUBLIC_URL: z.url().optional(),
+  /** Failed sign-ins from one address within a minute before it must wait (429, Retry-After doubling). */
+  API_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
+  /** Behind a proxy: which X-Forwarded-For hops to believe (express "trust proxy": a hop count, or loopback, uniquelocal, addresses); unset, the socket's address counts. */
+  API_TRUST_PROXY: z
+    .string()
+    .regex(/^(\d{1,2}|[A-Za-z0-9.:/,\s]+)$/, 'a hop count such as 1, or loopback, uniquelocal or addresses, comma-separated')
+    .transform((v) => (/^\d+$/.test(v) ? Number(v) : v))
+    .optional(),
   /** Signs list cursors so a forged one is refused before it reaches Temporal; set it when several API processes share clients. */
   API_CURSOR_SECRET: z.string().min(16, 'at least 16 characters').optional(),
   /** Every Temporal read the API makes is cut off after this long and answered 503. */
@@ -123,7 +131,7 @@ export interface Config {
   worker: { workflowBundlePath?: string; maxCachedWorkflows?: number };
   /** Set when an SMTP server is configured; e-mail channels are refused without it. */
   smtp?: { url?: string; host?: string; port?: number; secure?: boolean; user?: string; password?: string; from: string };
-  api: { port: number; bodyLimit: string; tokens: Map<string, TokenGrant>; publicUrl?: string; temporalTimeoutMs: number; updateWaitMs: number; cursorSecret?: string; codecCorsOrigins: string[] };
+  api: { port: number; bodyLimit: string; tokens: Map<string, TokenGrant>; authFailuresPerMinute: number; trustProxy?: number | string; publicUrl?: string; temporalTimeoutMs: number; updateWaitMs: number; cursorSecret?: string; codecCorsOrigins: string[] };
 }
 
 export class ConfigError extends Error {}
@@ -166,6 +174,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       port: e.API_PORT,
       bodyLimit: e.API_BODY_LIMIT,
       tokens: e.API_TOKENS,
+      authFailuresPerMinute: e.API_AUTH_FAILURES_PER_MINUTE,
+      trustProxy: e.API_TRUST_PROXY,
       publicUrl: e.API_PUBLIC_URL,
       temporalTimeoutMs: e.API_TEMPORAL_TIMEOUT_MS,
       updateWaitMs: e.API_UPDATE_WAIT_MS,

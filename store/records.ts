@@ -176,14 +176,14 @@ export function createRecords({ pool, masterKeys, householdKeySecret }: RecordsD
     pool,
 
     /** The plan, its units, phases and budgets, and the campaign's data key; a retried start finds its own row. */
-    async startCampaign(plan: CampaignPlan, start: { requestId: string; actor: string; organizationId?: string }): Promise<'started' | 'retried' | 'exists'> {
+    async startCampaign(plan: CampaignPlan, start: { requestId: string; actor: string; organizationId?: string | null }): Promise<'started' | 'retried' | 'exists'> {
       return inTransaction(pool, async (db) => {
         const key = newCampaignKey(masterKeys);
         const outline = planOutline(plan);
         const { rowCount } = await db.query(
-          `INSERT INTO campaigns (campaign_id, organizer, title, time_zone, plan, unit_count, start_request_id, started_by, data_key_wrapped, data_key_id, current_phase)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (campaign_id) DO NOTHING`,
-          [plan.id, plan.organizer, plan.title, plan.timezone, outline, plan.units.length, start.requestId, start.actor, key.wrapped, key.keyId, plan.phases[0]!.name],
+          `INSERT INTO campaigns (campaign_id, organizer, title, time_zone, plan, unit_count, start_request_id, started_by, data_key_wrapped, data_key_id, current_phase, organization_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (campaign_id) DO NOTHING`,
+          [plan.id, plan.organizer, plan.title, plan.timezone, outline, plan.units.length, start.requestId, start.actor, key.wrapped, key.keyId, plan.phases[0]!.name, start.organizationId ?? null],
         );
         if (!rowCount) {
           const { rows } = await db.query<{ start_request_id: string }>('SELECT start_request_id FROM campaigns WHERE campaign_id = $1', [plan.id]);

@@ -188,6 +188,20 @@ export function createViews({ pool, masterKeys }: { pool: Pool; masterKeys: Payl
       };
     },
 
+    /** Campaigns by the visibility predicate api/access.ts builds for the caller, newest first. */
+    async listCampaigns(q: { visible: { sql: string; params: unknown[] }; status?: CampaignStatus; phase?: PhaseName; limit: number; offset: number }): Promise<{ campaignId: string; organizer: string; status: CampaignStatus; currentPhase?: PhaseName; startedAt: string; closedAt?: string }[]> {
+      const params = [...q.visible.params];
+      const where = [q.visible.sql];
+      if (q.status) where.push(`c.status = $${params.push(q.status)}`);
+      if (q.phase) where.push(`c.current_phase = $${params.push(q.phase)}`);
+      const { rows } = await pool.query<{ campaign_id: string; organizer: string; status: CampaignStatus; current_phase: PhaseName | null; started_at: Date; closed_at: Date | null }>(
+        `SELECT campaign_id, organizer, status, current_phase, started_at, closed_at FROM campaigns c WHERE ${where.join(' AND ')}
+         ORDER BY started_at DESC, campaign_id LIMIT $${params.push(q.limit)} OFFSET $${params.push(q.offset)}`,
+        params,
+      );
+      return rows.map((r) => ({ campaignId: r.campaign_id, organizer: r.organizer, status: r.status, currentPhase: r.current_phase ?? undefined, startedAt: r.started_at.toISOString(), closedAt: iso(r.closed_at) }));
+    },
+
     async plan(campaignId: string): Promise<CampaignPlan> {
       const { rows } = await pool.query<{ plan: PlanOutline }>('SELECT plan FROM campaigns WHERE campaign_id = $1', [campaignId]);
       if (!rows[0]) throw new NotFound(`no campaign ${campaignId}`);

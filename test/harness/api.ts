@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApp, type LogLine } from '../../api/app';
 import { loadConfig, type Config } from '../../config';
+import { openDatabase } from '../../db/pool';
 import type { CampaignPlan } from '../../domain/plan';
 import type { Pool } from 'pg';
 import { TEST_HOUSEHOLD_KEY_SECRET, type TestStore } from './postgres';
@@ -70,6 +71,7 @@ export interface RunningApi {
 
 export async function startApi(config: Config, temporal: Client, pool: Pool): Promise<RunningApi> {
   const logs: LogLine[] = [];
+  const pool = await openDatabase({ url: config.database.url, max: 4 });
   const server: Server = await new Promise((resolve) => {
     const s = createApp({ config, temporal, pool, log: (line) => logs.push(line) }).listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -92,11 +94,13 @@ export async function startApi(config: Config, temporal: Client, pool: Pool): Pr
       const isJson = response.headers.get('content-type')?.includes('json');
       return { status: response.status, headers: response.headers, body: isJson ? JSON.parse(text) : text, ms: Date.now() - started };
     },
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      await pool.end();
+    },
   };
 }
 
