@@ -7,18 +7,21 @@ import type { campaignWorkflow } from '../../workflows/campaign/workflow';
 import { campaignStartOptions, campaignWorkflowId, cancelCampaign, getCampaignState, reinstateUnit, signOffPhase } from '../../workflows/campaign/messages';
 import { extendCutoff, getUnitPhaseState, recordVisit, review, strikeEntries, submit, unitPhaseWorkflowId, type ReviewDecision, type StrikeRequest, type SubmissionContent, type VisitRequest } from '../../workflows/unit/messages';
 
+/** What the driver needs of a server: a client and its clock (a time-skipping server's, or real time). */
+export type DriverEnv = Pick<TestWorkflowEnvironment, 'client' | 'currentTimeMs' | 'sleep'>;
+
 /** Drives one campaign on a test server the way its coordinator, units and reviewers would. */
 export class CampaignDriver {
   readonly campaign: WorkflowHandle<typeof campaignWorkflow>;
 
   constructor(
-    private readonly env: TestWorkflowEnvironment,
+    private readonly env: DriverEnv,
     readonly plan: CampaignPlan,
   ) {
     this.campaign = env.client.workflow.getHandle(campaignWorkflowId(plan.id));
   }
 
-  static async start(env: TestWorkflowEnvironment, taskQueue: string, plan: CampaignPlan): Promise<CampaignDriver> {
+  static async start(env: DriverEnv, taskQueue: string, plan: CampaignPlan): Promise<CampaignDriver> {
     await env.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', { ...campaignStartOptions(plan), taskQueue });
     return new CampaignDriver(env, plan);
   }
