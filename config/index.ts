@@ -98,6 +98,11 @@ const envSchema = z.object({
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional(),
   /** host:port of the worker runtime's Prometheus endpoint (/metrics); unset, no metrics. */
   WORKER_METRICS_ADDRESS: z.string().regex(/^[^:\s]+:\d{1,5}$/, 'host:port such as 127.0.0.1:9464').optional(),
+  /** The system of record (PostgreSQL): campaigns, rosters, visits, objections, reports, audit. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** HMAC key for household ID numbers (one household once per campaign), its own secret. */
+  HOUSEHOLD_KEY_SECRET: z.string().min(32, 'at least 32 characters'),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -118,6 +123,8 @@ export interface Config {
   };
   webhookSigningSecret: string;
   payloadKeys: PayloadKeys;
+  database: { url: string; poolSize: number };
+  householdKeySecret: string;
   worker: {
     workflowBundlePath?: string;
     maxCachedWorkflows?: number;
@@ -155,6 +162,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     webhookSigningSecret: e.WEBHOOK_SIGNING_SECRET,
     payloadKeys: { keys: e.PAYLOAD_KEYS, activeKeyId },
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    householdKeySecret: e.HOUSEHOLD_KEY_SECRET,
     worker: {
       workflowBundlePath: e.WORKER_WORKFLOW_BUNDLE,
       maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,

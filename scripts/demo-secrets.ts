@@ -10,6 +10,7 @@ export interface DemoSecrets {
   webhookSigningSecret: string;
   tokens: Record<string, string>; // "role:subject" → token
   payloadKeys: string; // PAYLOAD_KEYS
+  householdKeySecret?: string; // HOUSEHOLD_KEY_SECRET; files from before it gain one
 }
 
 const DEMO_SUBJECTS = [
@@ -21,7 +22,7 @@ const DEMO_SUBJECTS = [
 export function demoSecrets(file: string): DemoSecrets {
   const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoSecrets) : undefined;
   const missing = DEMO_SUBJECTS.filter((s) => !kept?.tokens[s]);
-  if (kept?.payloadKeys && !missing.length) return kept;
+  if (kept?.payloadKeys && kept.householdKeySecret && !missing.length) return kept;
   // A file from before encryption keeps its tokens and gains a key: its old campaigns still decode (plaintext passes through).
   const secrets: DemoSecrets = {
     webhookSigningSecret: randomBytes(32).toString('hex'),
@@ -30,6 +31,7 @@ export function demoSecrets(file: string): DemoSecrets {
     // An older file gains tokens for subjects added since (examples), keeping the ones it has.
     ...(kept ? { tokens: { ...kept.tokens, ...Object.fromEntries(missing.map((s) => [s, randomBytes(24).toString('hex')])) } } : {}),
     payloadKeys: kept?.payloadKeys ?? `demo-1:${generatePayloadKey()}`,
+    householdKeySecret: kept?.householdKeySecret ?? randomBytes(32).toString('hex'),
   };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
@@ -41,5 +43,6 @@ export function demoAppEnv(secrets: DemoSecrets): Record<string, string> {
     WEBHOOK_SIGNING_SECRET: secrets.webhookSigningSecret,
     API_TOKENS: Object.entries(secrets.tokens).map(([subject, token]) => `${token}=${subject}`).join(','),
     PAYLOAD_KEYS: secrets.payloadKeys,
+    HOUSEHOLD_KEY_SECRET: secrets.householdKeySecret!,
   };
 }

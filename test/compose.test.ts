@@ -88,6 +88,8 @@ const TEST_SECRETS = {
   WEBHOOK_SIGNING_SECRET: 'compose-test-signing-secret-0123',
   API_TOKENS: 'compose-test-token-0123456789=coordinator:union-office',
   POSTGRES_PASSWORD: 'compose-test-password',
+  DATABASE_URL: 'postgres://temporal:compose-test-password@127.0.0.1:5432/relief',
+  HOUSEHOLD_KEY_SECRET: 'compose-test-household-key-secret-0123456789',
   PAYLOAD_KEYS: `compose-test:${Buffer.alloc(32, 7).toString('base64')}`,
 };
 const filledIn = { ...example.set, ...TEST_SECRETS };
@@ -152,7 +154,10 @@ describe('docker-compose.yml against the code', () => {
 
   test('given .env.example as shipped, when the stack is resolved, it should refuse to start and name each empty secret', () => {
     expect(requiredConfigKeys).toContain('WEBHOOK_SIGNING_SECRET');
-    for (const key of [...requiredConfigKeys, 'API_TOKENS', 'POSTGRES_PASSWORD']) {
+    // DATABASE_URL is built by compose from POSTGRES_PASSWORD (.env's is npm start's), so it is no secret of its own.
+    const derived = ['DATABASE_URL'];
+    expect(containerEnv(services.api!, filledIn).DATABASE_URL).toBe(`postgres://temporal:${TEST_SECRETS.POSTGRES_PASSWORD}@postgresql:5432/relief`);
+    for (const key of [...requiredConfigKeys.filter((k) => !derived.includes(k)), 'API_TOKENS', 'POSTGRES_PASSWORD']) {
       expect(example.set[key]).toBe(''); // no placeholder secret ships
       const users = Object.entries(services).filter(([, s]) => JSON.stringify(s.environment ?? {}).includes(`\${${key}`));
       expect(users.length).toBeGreaterThan(0);

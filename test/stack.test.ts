@@ -68,7 +68,7 @@ describe('the production topology under faults (npm run stack)', () => {
         ports: portsFrom(await freeBlock()),
         retention: '3d',
         namespace: 'default',
-        appEnv: { WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET, PAYLOAD_KEYS: TEST_PAYLOAD_KEYS_ENV },
+        appEnv: { WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET, PAYLOAD_KEYS: TEST_PAYLOAD_KEYS_ENV, HOUSEHOLD_KEY_SECRET: 'stack-test-household-key-secret-0123456789' },
         workflowBundle: process.env.RELIEF_WORKFLOW_BUNDLE,
         durable: false,
       }),

@@ -21,4 +21,6 @@ for db in temporal:temporal temporal_visibility:visibility; do
   sql --db "$name" setup-schema -v 0.0
   sql --db "$name" update-schema --schema-name "postgresql/v12/$schema"
 done
+# The app's own database beside them; the app migrates its schema itself at start.
+sql --db "${APP_DATABASE:-relief}" create 2>/dev/null || echo "database ${APP_DATABASE:-relief} exists"
 echo "temporal schema ready"
