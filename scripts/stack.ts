@@ -126,7 +126,6 @@ export interface Stack {
   died: Promise<string>;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function waitForPort(port: number, timeoutMs: number, what = `port ${port}`): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -179,7 +178,8 @@ function service(name: string, command: string, args: readonly string[], env: No
   const signal = async (sig: NodeJS.Signals, graceMs: number) => {
     expected = true;
     if (alive()) child!.kill(sig);
-    await Promise.race([exited, sleep(graceMs)]);
+    // An unref'd grace timer: a process that exits at once must not keep the launcher (or jest) alive.
+    await Promise.race([exited, new Promise((r) => setTimeout(r, graceMs).unref())]);
     if (alive()) child!.kill('SIGKILL');
     await exited;
   };
