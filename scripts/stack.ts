@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
 import { Client as PgClient } from 'pg';
@@ -144,6 +144,16 @@ export function waitForPort(port: number, timeoutMs: number, what = `port ${port
     };
     attempt();
   });
+}
+
+/** Waits until a log file gains a line containing `text` after the size it had when called (so a restart's own line counts). */
+async function waitForLogLine(file: string, text: string, timeoutMs: number, what: string): Promise<void> {
+  const from = existsSync(file) ? statSync(file).size : 0;
+  const deadline = Date.now() + timeoutMs;
+  while (!(existsSync(file) && readFileSync(file).subarray(from).toString().includes(text))) {
+    if (Date.now() > deadline) throw new Error(`${what}: no "${text}" in ${file} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** Runs a script of deploy/ to its end, with its output in the log file; rejects with the output's tail. */
@@ -384,7 +394,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // node --import tsx, not the tsx CLI: the process a signal reaches is the worker (or API) itself.
     const node = (entry: string): [string, string[]] => [process.execPath, ['--import', 'tsx', entry]];
     const workers = ports.workerMetrics.map((metrics, i) =>
-      service(`worker-${i + 1}`, ...node('worker/main.ts'), { ...appEnv, WORKER_METRICS_ADDRESS: `127.0.0.1:${metrics}` }, logDir, () => waitForPort(metrics, 120_000, `worker-${i + 1}`), deathReport),
+      service(`worker-${i + 1}`, ...node('worker/main.ts'), { ...appEnv, WORKER_METRICS_ADDRESS: `127.0.0.1:${metrics}` }, logDir, async () => {
+        // Polling, not merely up: the metrics port opens before the workflow bundle is built.
+        await waitForLogLine(join(logDir, `worker-${i + 1}.log`), '"event":"worker-started"', 180_000, `worker-${i + 1}`);
+        await waitForPort(metrics, 10_000, `worker-${i + 1} metrics`);
+      }, deathReport),
     );
     const apis = ports.apis.map((port, i) =>
       service(`api-${i + 1}`, ...node('api/main.ts'), { ...appEnv, API_PORT: String(port), API_CODEC_CORS_ORIGINS: uiOrigins.join(',') }, logDir, () => waitForPort(port, 60_000, `api-${i + 1}`), deathReport),
