@@ -11,8 +11,11 @@ import { adminRoutes } from './admin-routes';
 import { Authenticator, FailureLimiter } from './authentication';
 import { Campaigns, type Caller } from './campaigns';
 import { codecCors } from './codec';
+import { campaignFigures, type CampaignFigures } from './campaign-figures';
 import { ApiError, REPLAY, toApiError, validationError } from './errors';
 import { IDEMPOTENCY_KEY_PATTERN, IdempotencyStore, type StoredReply } from './idempotency';
+import { apiLogger } from './logger';
+import { createApiMetrics } from './metrics';
 import { NoticeLinks } from './notices';
 import { docsPage, openApiDocument } from './openapi';
 import { ReadinessProbe } from './readiness';
@@ -33,9 +36,13 @@ export interface AppDeps {
   pool: Pool;
   /** One JSON object per line; never given tokens, bodies or household data. */
   log?: (line: LogLine) => void;
+  /** The campaign figures /metrics shows; by default counted in Temporal's visibility. */
+  figures?: () => Promise<CampaignFigures>;
 }
 
-const jsonLine = (line: LogLine) => process.stdout.write(`${JSON.stringify(line)}\n`);
+const pinoLine = (line: LogLine) => apiLogger.info(line);
+/** A caller's X-Request-Id is kept when it looks like an id (it ends up in logs); otherwise one is made. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Seconds a client should wait before reading (or retrying) a request whose outcome is not known yet. */
 const PENDING_RETRY_AFTER_SECONDS = 2;
@@ -43,7 +50,7 @@ const PENDING_RETRY_AFTER_SECONDS = 2;
 /** Every operation: the campaigns' and the administrators'. */
 export const allRoutes: Route[] = [...routes, ...adminRoutes];
 
-export function createApp({ config, temporal, pool, log = jsonLine }: AppDeps): Express {
+export function createApp({ config, temporal, pool, log = pinoLine, figures }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   // The address failed sign-ins are counted against: the client's, not the proxy's.
@@ -59,6 +66,7 @@ export function createApp({ config, temporal, pool, log = jsonLine }: AppDeps): 
   const codec = createEncryptionCodec(config.payloadKeys);
   const document = openApiDocument(allRoutes, config.api.publicUrl);
   const html = docsPage(document);
+  const metrics = createApiMetrics(figures ?? (() => temporal.connection.withDeadline(Date.now() + config.api.temporalTimeoutMs, () => campaignFigures(temporal))));
   const location = (path: string) => (config.api.publicUrl ? new URL(path, config.api.publicUrl).toString() : path);
 
   /** Turns a thrown error into a reply; logs only what is a bug (a 500), by name and message. */
@@ -127,11 +135,22 @@ export function createApp({ config, temporal, pool, log = jsonLine }: AppDeps): 
   }
 
   app.use((req, res, next) => {
-    const started = Date.now();
+    const started = process.hrtime.bigint();
+    const given = req.get('x-request-id');
+    const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
+    res.set('X-Request-Id', requestId);
     res.on('finish', () => {
-      log({ event: 'request', method: req.method, route: (res.locals.route as string | undefined) ?? 'unmatched', status: res.statusCode, ms: Date.now() - started });
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = (res.locals.route as string | undefined) ?? 'unmatched';
+      metrics.observe({ method: req.method, route, status: res.statusCode, seconds });
+      log({ event: 'request', requestId, method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000) });
     });
     next();
+  });
+  // Prometheus's scrape: counts and figures only, no ids or personal data, so no token is asked for.
+  app.get('/metrics', (_req, res, next) => {
+    res.locals.route = '/metrics';
+    metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text), next);
   });
   app.use('/codec', codecCors(config.api.codecCorsOrigins));
   app.use(express.json({ limit: config.api.bodyLimit }));

@@ -7,7 +7,6 @@ import { campaignStartOptions } from '../domain/campaign-start';
 import type { Household } from '../domain/household';
 import type { CampaignPlan, PhaseName } from '../domain/plan';
 import { compileReport, type UpwardReport } from '../domain/report';
-import { CampaignId, CampaignOrganizer, CampaignPhase, CampaignStatus } from '../domain/search-attributes';
 import { submissionRefusal } from '../domain/unit-phase';
 import { campaignWorkflowId, unitPhaseWorkflowId } from '../domain/workflow-ids';
 import { planOutline, type Records } from '../store/records';
@@ -271,16 +270,3 @@ function endedUnitPhase(state: UnitPhaseRecord, receivedAt: number): ApiError {
     : new ApiError(409, UnitPhaseFailure.Closed, `unit ${state.unitId}'s ${state.phase} phase has ended (${state.status}) and takes no more requests`);
 }
 
-function keyword(fields: Record<string, Payload>, key: { name: string }): string | undefined {
-  const payload = fields[key.name];
-  return payload ? defaultPayloadConverter.fromPayload<string>(payload) : undefined;
-}
-
-function timestamp(ts: { seconds?: { toNumber(): number } | number | null; nanos?: number | null } | null | undefined): string | undefined {
-  if (!ts?.seconds) return undefined;
-  const seconds = typeof ts.seconds === 'number' ? ts.seconds : ts.seconds.toNumber();
-  return new Date(seconds * 1000 + Math.floor((ts.nanos ?? 0) / 1e6)).toISOString();
-}
-
-const EXECUTION_STATUS: WorkflowExecutionStatusName[] = ['UNSPECIFIED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'CONTINUED_AS_NEW', 'TIMED_OUT'];
-const executionStatusName = (code: number): string => EXECUTION_STATUS[code] ?? 'UNKNOWN';

@@ -56,7 +56,8 @@ type ApiCode =
   | 'body-too-large' | 'unsupported-encoding' | 'unsupported-charset' | 'unauthorized' | 'forbidden' | 'origin-not-allowed'
   | 'not-found' | 'campaign-not-found' | 'unit-not-found' | 'phase-not-started' | 'unit-not-taking-part' | 'request-not-found'
   | 'method-not-allowed' | 'campaign-exists' | 'idempotency-key-reused' | 'idempotency-key-in-use' | 'refused-by-temporal'
-  | 'temporal-unavailable' | 'database-unavailable' | 'no-worker' | 'internal';
+  | 'temporal-unavailable' | 'database-unavailable' | 'no-worker' | 'internal'
+  | 'no-organization' | 'not-in-plan' | 'too-many-failures';
 
 export type ErrorCode = FailureType | ApiCode;
 
@@ -128,6 +129,10 @@ export const REPLAY: Record<ErrorCode, Replay> = {
   'origin-not-allowed': 'replay',
   'method-not-allowed': 'replay',
   'idempotency-key-reused': 'replay',
+  'not-in-plan': 'replay',
+  // The administrator's organization is named once; and failed sign-ins are counted in time.
+  'no-organization': 'afresh',
+  'too-many-failures': 'afresh',
   WrongSubmissionKind: 'replay',
   ReasonRequired: 'replay',
   RosterRequired: 'replay',

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../config';
 import { openDatabase } from '../db/pool';
 import { createApp } from './app';
+import { apiLogger } from './logger';
 import { lazyTemporalClient } from './temporal-client';
 
 // The API process: `npx tsx api/main.ts`, configured from the environment (config/index.ts).
@@ -13,14 +14,14 @@ async function main() {
   const server = createApp({ config, temporal: client, pool }).listen(config.api.port, () => {
     const { port } = server.address() as AddressInfo;
     // Counts only: tokens are never logged.
-    console.log(JSON.stringify({ event: 'api-started', port, temporal: config.temporal.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, tokens: config.api.tokens.size }));
+    apiLogger.info({ event: 'api-started', port, temporal: config.temporal.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, tokens: config.api.tokens.size });
   });
 
   const stop = (signal: string) => {
-    console.log(JSON.stringify({ event: 'api-stopping', signal }));
+    apiLogger.info({ event: 'api-stopping', signal });
     server.close(() => {
       Promise.all([connection.close(), pool.end()]).then(
-        () => console.log(JSON.stringify({ event: 'api-stopped' })),
+        () => apiLogger.info({ event: 'api-stopped' }),
         (err: unknown) => console.error(err instanceof Error ? err.message : err),
       );
     });

@@ -502,7 +502,7 @@ export const routes: Route[] = [
     response: { status: 200, description: 'the outcome', schema: requestOutcomeSchema },
     pending: true,
     errors: [...SECURED, 404, 409, 422, 503],
-    handle: async ({ params, caller, campaigns, updates }) => {
+    handle: async ({ params, caller, updates }) => {
       const notFound = () => new ApiError(404, 'request-not-found', `没有该请求的记录;请用同一个 Idempotency-Key 重新发送 (no request ${params.requestId} is known here: it was refused before it was recorded, or never arrived; send it again with the same Idempotency-Key)`);
       // The request id names its sender: anyone else is told nothing about it.
       if (params.requestId.split(':')[1] !== caller.principal.subject) throw notFound();

@@ -56,10 +56,15 @@ const originsSchema = z.string().transform((text, ctx) => {
   return origins;
 });
 
+export const WORKER_QUEUE_ROLES = ['campaigns', 'notifications'] as const;
+export type WorkerQueueRole = (typeof WORKER_QUEUE_ROLES)[number];
+
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('relief-campaigns'),
+  /** Notification delivery (deliverNotification and its webhook activity): a queue of its own, so slow receivers never hold up campaign tasks. */
+  TEMPORAL_NOTIFY_TASK_QUEUE: z.string().default('relief-notifications'),
   TEMPORAL_API_KEY: z.string().optional(),
   TEMPORAL_TLS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   TEMPORAL_TLS_CERT_PATH: z.string().optional(),
@@ -92,6 +97,17 @@ const envSchema = z.object({
   WORKER_WORKFLOW_BUNDLE: z.string().optional(),
   /** Workflows kept in the worker's sticky cache; unset, the SDK sizes it from the machine's memory. */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).optional(),
+  /** Which task queues this worker process polls: campaigns, notifications, or both (one Worker each). */
+  WORKER_TASK_QUEUES: z
+    .string()
+    .default('campaigns,notifications')
+    .transform((text) => [...new Set(text.split(',').map((e) => e.trim()).filter(Boolean))])
+    .pipe(z.array(z.enum(WORKER_QUEUE_ROLES)).min(1, 'name campaigns, notifications or both')),
+  /** Workflow tasks and activities run at once per Worker; unset, the SDK's defaults. */
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(10_000).optional(),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional(),
+  /** host:port of the worker runtime's Prometheus endpoint (/metrics); unset, no metrics. */
+  WORKER_METRICS_ADDRESS: z.string().regex(/^[^:\s]+:\d{1,5}$/, 'host:port such as 127.0.0.1:9464').optional(),
   /** The system of record (PostgreSQL): campaigns, rosters, visits, objections, reports, audit. */
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
@@ -119,6 +135,7 @@ export interface Config {
     address: string;
     namespace: string;
     taskQueue: string;
+    notifyTaskQueue: string;
     apiKey?: string;
     tls: boolean;
     tlsCertPath?: string;
@@ -128,7 +145,14 @@ export interface Config {
   payloadKeys: PayloadKeys;
   database: { url: string; poolSize: number };
   householdKeySecret: string;
-  worker: { workflowBundlePath?: string; maxCachedWorkflows?: number };
+  worker: {
+    workflowBundlePath?: string;
+    maxCachedWorkflows?: number;
+    taskQueues: WorkerQueueRole[];
+    maxConcurrentWorkflowTasks?: number;
+    maxConcurrentActivities?: number;
+    metricsAddress?: string;
+  };
   /** Set when an SMTP server is configured; e-mail channels are refused without it. */
   smtp?: { url?: string; host?: string; port?: number; secure?: boolean; user?: string; password?: string; from: string };
   api: { port: number; bodyLimit: string; tokens: Map<string, TokenGrant>; authFailuresPerMinute: number; trustProxy?: number | string; publicUrl?: string; temporalTimeoutMs: number; updateWaitMs: number; cursorSecret?: string; codecCorsOrigins: string[] };
@@ -160,6 +184,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
+      notifyTaskQueue: e.TEMPORAL_NOTIFY_TASK_QUEUE,
       apiKey: e.TEMPORAL_API_KEY,
       tls: e.TEMPORAL_TLS || e.TEMPORAL_API_KEY !== undefined,
       tlsCertPath: e.TEMPORAL_TLS_CERT_PATH,
@@ -169,7 +194,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     payloadKeys: { keys: e.PAYLOAD_KEYS, activeKeyId },
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     householdKeySecret: e.HOUSEHOLD_KEY_SECRET,
-    worker: { workflowBundlePath: e.WORKER_WORKFLOW_BUNDLE, maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS },
+    worker: {
+      workflowBundlePath: e.WORKER_WORKFLOW_BUNDLE,
+      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+      taskQueues: e.WORKER_TASK_QUEUES,
+      maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      metricsAddress: e.WORKER_METRICS_ADDRESS,
+    },
     api: {
       port: e.API_PORT,
       bodyLimit: e.API_BODY_LIMIT,

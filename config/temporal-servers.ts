@@ -23,6 +23,14 @@ export function temporalServerPath(kind: TemporalServerKind): string {
     : join(temporalCacheDir(), `test-server-${versions.TEMPORAL_TEST_SERVER_VERSION}`, 'temporal-test-server');
 }
 
+/** The production topology's executables (scripts/install-temporal.sh stack), for `npm run stack`. */
+export function stackExecutablePath(kind: 'server' | 'sql-tool' | 'ui'): string {
+  const server = join(temporalCacheDir(), `server-${versions.TEMPORAL_SERVER_VERSION}`);
+  if (kind === 'server') return join(server, 'temporal-server');
+  if (kind === 'sql-tool') return join(server, 'temporal-sql-tool');
+  return join(temporalCacheDir(), `ui-server-${versions.TEMPORAL_UI_SERVER_VERSION}`, 'temporal-ui-server');
+}
+
 const toolchainFor: Record<TemporalServerKind, string[]> = { cli: ['go'], 'test-server': ['java', 'mvn'] };
 
 const onPath = (command: string) => {

@@ -1,15 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { generatePayloadKey } from '../config/codec';
 import { campaignSearchAttributes } from '../domain/search-attributes';
-import { EXAMPLES, loadExample, subjects } from '../examples/example';
+import { EXAMPLES } from '../examples/example';
 import { temporalServerPath } from '../config/temporal-servers';
 import { startPostgres } from '../db/postgres-server';
+import { demoAppEnv, demoSecrets } from './demo-secrets';
+import { waitForPort } from './stack';
 import { supervise } from './supervise';
 
 // `npm start`: the whole system on this machine — the Temporal dev server (SQLite file in .data/,
@@ -25,58 +24,6 @@ const UI_PORT = 8233;
 const POSTGRES_PORT = 5433;
 /** Where examples/*.json send notifications: printed here, one line each, in place of real receivers. */
 const DEMO_INBOX_PORT = 8234;
-
-interface DemoSecrets {
-  webhookSigningSecret: string;
-  tokens: Record<string, string>; // "role:subject" → token
-  payloadKeys: string; // PAYLOAD_KEYS
-  householdKeySecret?: string; // HOUSEHOLD_KEY_SECRET
-}
-
-const DEMO_SUBJECTS = [
-  ...['coordinator:union-office', 'reviewer:rights-dept', 'reviewer:audit-office', 'unit:union-1', 'unit:union-2', 'unit:union-3'],
-  // Everyone who acts in examples/run.ts's campaigns.
-  ...EXAMPLES.flatMap((name) => subjects(loadExample(name).plan)),
-];
-
-/** Demo secrets are made once and kept in .data/, so tokens stay valid across restarts. */
-function demoSecrets(): DemoSecrets {
-  const file = join(DATA, 'demo-secrets.json');
-  const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoSecrets) : undefined;
-  const missing = DEMO_SUBJECTS.filter((s) => !kept?.tokens[s]);
-  if (kept?.payloadKeys && kept.householdKeySecret && !missing.length) return kept;
-  // A .data/ from before encryption keeps its tokens and gains a key: its old campaigns still decode (plaintext passes through).
-  const secrets: DemoSecrets = {
-    webhookSigningSecret: randomBytes(32).toString('hex'),
-    tokens: Object.fromEntries(DEMO_SUBJECTS.map((s) => [s, randomBytes(24).toString('hex')])),
-    ...kept,
-    // An older .data/ gains tokens for subjects added since (examples), keeping the ones it has.
-    ...(kept ? { tokens: { ...kept.tokens, ...Object.fromEntries(missing.map((s) => [s, randomBytes(24).toString('hex')])) } } : {}),
-    payloadKeys: kept?.payloadKeys ?? `demo-1:${generatePayloadKey()}`,
-    householdKeySecret: kept?.householdKeySecret ?? randomBytes(32).toString('hex'),
-  };
-  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-  return secrets;
-}
-
-function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`nothing listens on port ${port} after ${timeoutMs} ms`));
-        else setTimeout(attempt, 200);
-      });
-    };
-    attempt();
-  });
-}
 
 type Stoppable = { name: string; stop: () => Promise<void> };
 
@@ -140,7 +87,8 @@ async function startTemporal(onExit: (code: number | null) => void): Promise<Sto
 
 async function main() {
   mkdirSync(DATA, { recursive: true });
-  const secrets = demoSecrets();
+  const secrets = demoSecrets(join(DATA, 'demo-secrets.json'));
+  const demo = demoAppEnv(secrets);
   const running: Stoppable[] = [];
   const postgres = process.env.DATABASE_URL ? undefined : await startPostgres({ dataDir: join(DATA, 'postgres'), port: POSTGRES_PORT, database: 'relief', log: (line) => console.log(line) });
   if (postgres) running.push({ name: 'postgres', stop: () => postgres.stop() });
@@ -149,9 +97,9 @@ async function main() {
     HOUSEHOLD_KEY_SECRET: secrets.householdKeySecret,
     ...process.env,
     TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${TEMPORAL_PORT}`,
-    WEBHOOK_SIGNING_SECRET: process.env.WEBHOOK_SIGNING_SECRET ?? secrets.webhookSigningSecret,
-    API_TOKENS: process.env.API_TOKENS ?? Object.entries(secrets.tokens).map(([subject, token]) => `${token}=${subject}`).join(','),
-    PAYLOAD_KEYS: process.env.PAYLOAD_KEYS ?? secrets.payloadKeys,
+    WEBHOOK_SIGNING_SECRET: process.env.WEBHOOK_SIGNING_SECRET ?? demo.WEBHOOK_SIGNING_SECRET,
+    API_TOKENS: process.env.API_TOKENS ?? demo.API_TOKENS,
+    PAYLOAD_KEYS: process.env.PAYLOAD_KEYS ?? demo.PAYLOAD_KEYS,
     API_CODEC_CORS_ORIGINS: process.env.API_CODEC_CORS_ORIGINS ?? `http://localhost:${UI_PORT}`,
   };
   const apiPort = env.API_PORT ?? '3000';

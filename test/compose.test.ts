@@ -9,6 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { CONFIG_ENV_KEYS, loadConfig } from '../config';
 import { serverExecutable } from '../config/temporal-servers';
 import { campaignSearchAttributes } from '../domain/search-attributes';
+import { DEFAULT_PORTS, DEPLOY_FILES, temporalNodeEnv } from '../scripts/stack';
 import { createDevServerEnv, uniqueId } from './harness/temporal';
 
 // No Docker engine runs here, so docker-compose.yml is checked against the code instead: what the
@@ -88,6 +89,8 @@ const TEST_SECRETS = {
   HOUSEHOLD_KEY_SECRET: 'compose-test-household-key-secret-0123456789',
   API_TOKENS: 'compose-test-token-0123456789=coordinator:union-office',
   POSTGRES_PASSWORD: 'compose-test-password',
+  DATABASE_URL: 'postgres://temporal:compose-test-password@127.0.0.1:5432/relief',
+  HOUSEHOLD_KEY_SECRET: 'compose-test-household-key-secret-0123456789',
   PAYLOAD_KEYS: `compose-test:${Buffer.alloc(32, 7).toString('base64')}`,
 };
 const filledIn = { ...example.set, ...TEST_SECRETS };
@@ -152,7 +155,10 @@ describe('docker-compose.yml against the code', () => {
 
   test('given .env.example as shipped, when the stack is resolved, it should refuse to start and name each empty secret', () => {
     expect(requiredConfigKeys).toContain('WEBHOOK_SIGNING_SECRET');
-    for (const key of [...requiredConfigKeys, 'API_TOKENS', 'POSTGRES_PASSWORD']) {
+    // DATABASE_URL is built by compose from POSTGRES_PASSWORD (.env's is npm start's), so it is no secret of its own.
+    const derived = ['DATABASE_URL'];
+    expect(containerEnv(services.api!, filledIn).DATABASE_URL).toBe(`postgres://temporal:${TEST_SECRETS.POSTGRES_PASSWORD}@postgresql:5432/relief`);
+    for (const key of [...requiredConfigKeys.filter((k) => !derived.includes(k)), 'API_TOKENS', 'POSTGRES_PASSWORD']) {
       expect(example.set[key]).toBe(''); // no placeholder secret ships
       const users = Object.entries(services).filter(([, s]) => JSON.stringify(s.environment ?? {}).includes(`\${${key}`));
       expect(users.length).toBeGreaterThan(0);
@@ -265,7 +271,40 @@ describe('docker-compose.yml against the code', () => {
   test('given the namespace job, it should register exactly the campaign search attributes in the apps’ namespace', () => {
     const env = containerEnv(services['temporal-namespace']!, filledIn);
     expect(env.NAMESPACE).toBe(loadConfig(containerEnv(services.worker!, filledIn)).temporal.namespace);
-    expect(env.SEARCH_ATTRIBUTES!.split(/\s+/).sort()).toEqual(expectedSearchAttributes().sort());
+    const script = hostPath(services['temporal-namespace']!, services['temporal-namespace']!.entrypoint![1]!);
+    const listed = readFileSync(join(dirname(script), 'search-attributes'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    expect(listed.sort()).toEqual(expectedSearchAttributes().sort());
+  });
+
+  test('given npm run stack, compose should run the same server config, dynamic config, UI config and scripts, and the same server and UI versions', () => {
+    const temporalCommand = (services.temporal!.entrypoint ?? []).join(' ');
+    const configFile = /--config-file (\S+)/.exec(temporalCommand)?.[1];
+    const used = {
+      serverConfig: hostPath(services.temporal!, configFile!),
+      dynamicConfig: hostPath(services.temporal!, containerEnv(services.temporal!, filledIn).DYNAMIC_CONFIG_FILE_PATH!),
+      uiConfig: hostPath(services['temporal-ui']!, '/home/ui-server/config/docker.yaml'),
+      schemaScript: hostPath(services['temporal-schema']!, services['temporal-schema']!.entrypoint![1]!),
+      namespaceScript: hostPath(services['temporal-namespace']!, services['temporal-namespace']!.entrypoint![1]!),
+    };
+    expect(used).toEqual(Object.fromEntries(Object.entries(DEPLOY_FILES).map(([k, v]) => [k, join(ROOT, v)])));
+    const versions = Object.fromEntries(read('scripts/temporal-servers.env').split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => l.split('=')));
+    const tag = (name: string) => services[name]!.image!.split(':')[1];
+    expect(['temporal', 'temporal-schema', 'temporal-namespace'].map(tag)).toEqual(Array(3).fill(versions.TEMPORAL_SERVER_VERSION.replace(/^v/, '')));
+    expect(tag('temporal-ui')).toBe(versions.TEMPORAL_UI_SERVER_VERSION.replace(/^v/, ''));
+  });
+
+  test('given the server config template, every variable compose or the stack sets should be one the template reads', () => {
+    const template = read(DEPLOY_FILES.serverConfig);
+    expect(template.split('\n')[0]).toBe('# enable-template');
+    const reads = new Set([...template.matchAll(/env "([A-Z_]+)"/g)].map((m) => m[1]));
+    const stackNode = temporalNodeEnv(DEFAULT_PORTS.nodes[1]!, { POSTGRES_SEEDS: '127.0.0.1', DB_PORT: '5432', POSTGRES_USER: 'temporal', POSTGRES_PWD: 'x' }, '127.0.0.1:7233');
+    const composed = containerEnv(services.temporal!, filledIn);
+    // DB picks the image's plugin in its own template; ours is PostgreSQL only.
+    const set = [...Object.keys(stackNode), ...Object.keys(composed).filter((k) => k !== 'DB'), 'TEMPORAL_BROADCAST_ADDRESS'];
+    expect(set.filter((key) => !reads.has(key))).toEqual([]);
+    const ui = read(DEPLOY_FILES.uiConfig);
+    const uiReads = new Set([...ui.matchAll(/env "([A-Z_]+)"/g)].map((m) => m[1]));
+    expect(Object.keys(containerEnv(services['temporal-ui']!, filledIn)).filter((key) => !uiReads.has(key))).toEqual([]);
   });
 
   test('given the API’s health check, it should pass while /ready on API_PORT answers 200, and fail while it answers 503 or nothing answers', async () => {
@@ -310,7 +349,7 @@ describe('the namespace job’s script on a real Temporal server (dev server)', 
     const script = hostPath(services['temporal-namespace']!, services['temporal-namespace']!.entrypoint![1]!);
     const runScript = () =>
       run('/bin/sh', [script], {
-        env: { HOME: process.env.HOME, PATH: `${dirname(cli.path)}:${process.env.PATH}`, TEMPORAL_ADDRESS: env.address, NAMESPACE: namespace, NAMESPACE_RETENTION: jobEnv.NAMESPACE_RETENTION, SEARCH_ATTRIBUTES: jobEnv.SEARCH_ATTRIBUTES },
+        env: { HOME: process.env.HOME, PATH: `${dirname(cli.path)}:${process.env.PATH}`, TEMPORAL_ADDRESS: env.address, NAMESPACE: namespace, NAMESPACE_RETENTION: jobEnv.NAMESPACE_RETENTION },
         timeout: 60_000,
       });
     const first = await runScript();

@@ -11,6 +11,8 @@ export interface CampaignWorkerDeps {
   client: Client;
   namespace: string;
   taskQueue: string;
+  /** Where notification delivery runs; unset, the campaign queue itself, so one Worker serves both (the tests do). */
+  notifyTaskQueue?: string;
   notifier: NotifierDeps;
   /** The system of record's writes (store/records.ts), each an activity. */
   records: Records;
@@ -20,22 +22,43 @@ export interface CampaignWorkerDeps {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** 0 replays every workflow task from history (no sticky cache); tests that swap workers use it. */
   maxCachedWorkflows?: number;
+  /** Slots per Worker; unset, the SDK's defaults. */
+  maxConcurrentWorkflowTaskExecutions?: number;
+  maxConcurrentActivityTaskExecutions?: number;
 }
 
 export const workflowsPath = require.resolve('../workflows');
 
-export function createCampaignWorker(deps: CampaignWorkerDeps): Promise<Worker> {
-  return Worker.create({
+/** What every Worker of the app shares: connection, codec, workflow code and tuning. */
+function common(deps: CampaignWorkerDeps) {
+  const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  return {
     connection: deps.connection,
     namespace: deps.namespace,
-    taskQueue: deps.taskQueue,
     dataConverter: deps.dataConverter,
+    ...defined({
+      maxCachedWorkflows: deps.maxCachedWorkflows,
+      maxConcurrentWorkflowTaskExecutions: deps.maxConcurrentWorkflowTaskExecutions,
+      maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions,
+    }),
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
+  };
+}
+
+export function createCampaignWorker(deps: CampaignWorkerDeps): Promise<Worker> {
+  return Worker.create({
+    ...common(deps),
+    taskQueue: deps.taskQueue,
     activities: {
+      // Kept here too: deliveries started on this queue before notifications had their own still finish.
       ...createNotifier(deps.notifier),
-      ...createNotificationDispatcher({ client: deps.client, taskQueue: deps.taskQueue, records: deps.records }),
+      ...createNotificationDispatcher({ client: deps.client, taskQueue: deps.notifyTaskQueue ?? deps.taskQueue, records: deps.records }),
       ...deps.records,
     },
-    ...(deps.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: deps.maxCachedWorkflows } : {}),
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
   });
+}
+
+/** The notification queue's Worker: deliverNotification workflows and their webhook activity only. */
+export function createNotificationWorker(deps: CampaignWorkerDeps & { notifyTaskQueue: string }): Promise<Worker> {
+  return Worker.create({ ...common(deps), taskQueue: deps.notifyTaskQueue, activities: createNotifier(deps.notifier) });
 }

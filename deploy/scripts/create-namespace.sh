@@ -1,9 +1,12 @@
 #!/bin/sh
 # Creates the app's namespace and registers the campaign search attributes before any worker starts,
 # so several worker replicas never race to add them. Safe to run on every `docker compose up`.
-# SEARCH_ATTRIBUTES: "Name=Type Name=Type ..." (types as `temporal operator search-attribute create` takes them).
+# The search attributes are listed in search-attributes beside this script, one Name=Type a line
+# (types as `temporal operator search-attribute create` takes them); test/compose.test.ts checks the
+# list against domain/search-attributes.ts. Used by docker-compose.yml and by `npm run stack`.
 set -eu
-: "${TEMPORAL_ADDRESS:?}" "${NAMESPACE:?}" "${SEARCH_ATTRIBUTES:?}"
+: "${TEMPORAL_ADDRESS:?}" "${NAMESPACE:?}"
+SEARCH_ATTRIBUTES=$(grep -v '^#' "$(dirname "$0")/search-attributes")
 T="temporal --address $TEMPORAL_ADDRESS"
 
 # Retries a command while the server or a just-created namespace is still settling.

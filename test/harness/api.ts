@@ -40,6 +40,9 @@ export function apiConfig(env: { address: string; taskQueue: string; databaseUrl
     TEMPORAL_TASK_QUEUE: env.taskQueue,
     WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET,
     PAYLOAD_KEYS: TEST_PAYLOAD_KEYS_ENV,
+    // Required since the database foundation; the API does not connect to it yet.
+    DATABASE_URL: 'postgres://relief@127.0.0.1:9/relief',
+    HOUSEHOLD_KEY_SECRET: 'test-household-key-secret-0123456789abcdef',
     API_PORT: '0',
     API_BODY_LIMIT: env.bodyLimit ?? '64kb',
     API_TEMPORAL_TIMEOUT_MS: String(env.timeoutMs ?? 3000),

@@ -20,19 +20,22 @@ export interface SubmissionContent {
   households?: Household[];
 }
 
+/** What the driver needs of a server: a client and its clock (a time-skipping server's, or real time). */
+export type DriverEnv = Pick<TestWorkflowEnvironment, 'client' | 'currentTimeMs' | 'sleep'>;
+
 /** Drives one campaign on a test server the way its coordinator, units and reviewers would, the record written as the API writes it. */
 export class CampaignDriver {
   readonly campaign: WorkflowHandle<typeof campaignWorkflow>;
 
   constructor(
-    private readonly env: TestWorkflowEnvironment,
+    private readonly env: DriverEnv,
     readonly plan: CampaignPlan,
     readonly store: TestStore,
   ) {
     this.campaign = env.client.workflow.getHandle(campaignWorkflowId(plan.id));
   }
 
-  static async start(env: TestWorkflowEnvironment, taskQueue: string, plan: CampaignPlan, store: TestStore): Promise<CampaignDriver> {
+  static async start(env: DriverEnv, taskQueue: string, plan: CampaignPlan, store: TestStore): Promise<CampaignDriver> {
     await store.records.startCampaign(plan, { requestId: `start:${plan.id}`, actor: plan.coordinator.id });
     await env.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', { ...campaignStartOptions(planOutline(plan)), taskQueue });
     return new CampaignDriver(env, plan, store);
