@@ -161,15 +161,18 @@ export class Campaigns {
 
   /** The unit across all four phases; `authorize` gets the unit's supervisor to check a reviewer's reach. */
   async unitView(campaignId: string, unitId: string, authorize: (supervisorOf: () => Promise<string>) => Promise<void>): Promise<z.input<typeof unitViewSchema>> {
-    await authorize(() => this.supervisorOf(campaignId, unitId));
+    // Looked up once: for the reviewer's reach, and for everyone, so an unknown unit is a 404.
+    let supervisor: Promise<string> | undefined;
+    const supervisorOf = () => (supervisor ??= this.supervisorOf(campaignId, unitId));
+    await authorize(supervisorOf);
+    await supervisorOf();
     const campaign = await this.campaign(campaignId);
     const phases = await Promise.all(
       campaign.phases.map(async (summary) => {
         if (summary.status === 'pending') return { phase: summary.name, participation: 'not-started' as const };
         const state = await this.views.unitPhase(campaignId, summary.name, unitId);
         if (state) return { phase: summary.name, participation: 'taking-part' as const, state };
-        const excluded = campaign.excluded.some((e) => e.unitId === unitId);
-        return { phase: summary.name, participation: excluded ? ('not-taking-part' as const) : ('not-started' as const) };
+        return { phase: summary.name, participation: outOfPhase(campaign, summary, unitId) ? ('not-taking-part' as const) : ('not-started' as const) };
       }),
     );
     return { campaignId, unitId, phases };
@@ -245,8 +248,8 @@ export class Campaigns {
     if (summary.status === 'pending') {
       return new ApiError(404, 'phase-not-started', `the ${phase} phase of campaign ${campaignId} has not started yet, so unit ${unitId} has no part in it yet: a unit's phase begins when its phase starts`);
     }
-    const exclusion = campaign.excluded.find((e) => e.unitId === unitId);
-    if (exclusion) return new ApiError(404, 'unit-not-taking-part', `unit ${unitId} is not taking part in the ${phase} phase of campaign ${campaignId}: it forfeited the ${exclusion.forfeitedIn} phase`);
+    const forfeitedIn = outOfPhase(campaign, summary, unitId);
+    if (forfeitedIn) return new ApiError(404, 'unit-not-taking-part', `unit ${unitId} is not taking part in the ${phase} phase of campaign ${campaignId}: it forfeited the ${forfeitedIn} phase`);
     return new ApiError(404, 'phase-not-started', `unit ${unitId}'s ${phase} phase is still being started; retry shortly`);
   }
 }
@@ -258,6 +261,13 @@ async function found<T>(read: Promise<T>, code: 'campaign-not-found'): Promise<T
     if (err instanceof NotFound) throw new ApiError(404, code, err.message);
     throw err;
   }
+}
+
+/** The phase a unit forfeited, when that keeps it out of this phase: still excluded, or reinstated only after this phase had started. */
+function outOfPhase(campaign: CampaignRecord, phase: CampaignRecord['phases'][number], unitId: string): PhaseName | undefined {
+  const excluded = campaign.excluded.find((e) => e.unitId === unitId);
+  if (excluded) return excluded.forfeitedIn;
+  return campaign.reinstatements.find((r) => r.unitId === unitId && phase.startedAt !== undefined && r.at > phase.startedAt)?.forfeitedIn;
 }
 
 const unitNotInCampaign = (campaignId: string, unitId: string) => new ApiError(404, 'unit-not-found', `no unit ${unitId} in campaign ${campaignId}`);

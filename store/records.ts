@@ -252,7 +252,8 @@ export function createRecords({ pool, masterKeys, householdKeySecret }: RecordsD
              AND NOT EXISTS (
                SELECT 1 FROM unit_phases f JOIN campaign_phases fp ON fp.campaign_id = f.campaign_id AND fp.phase = f.phase
                WHERE f.campaign_id = u.campaign_id AND f.unit_id = u.unit_id AND f.status = 'forfeited' AND fp.position < p.position
-                 AND NOT EXISTS (SELECT 1 FROM reinstatements r WHERE r.campaign_id = u.campaign_id AND r.unit_id = u.unit_id AND r.forfeited_in = f.phase))
+                 -- A reinstatement lets the unit into phases that start after it, not one already under way.
+                 AND NOT EXISTS (SELECT 1 FROM reinstatements r WHERE r.campaign_id = u.campaign_id AND r.unit_id = u.unit_id AND r.forfeited_in = f.phase AND (p.started_at IS NULL OR r.at <= p.started_at)))
            ORDER BY u.position`,
           [input.campaignId, input.phase, input.offset, input.limit],
         );

@@ -1,4 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { POSTMARK_GRACE_MS } from '../domain/unit-phase';
 import { apiConfig, eventually, startApi, startApiStack, TOKENS, type ApiStack, withPreparationSoon, type RunningApi } from './harness/api';
 import { unionWinterPlan } from './harness/plans';
 import { uniqueId } from './harness/temporal';
@@ -61,6 +62,7 @@ test('given a campaign whose preparation opens now, when units submit, reviewers
   expect(submitted.status).toBe(201);
   expect(submitted.headers.get('location')).toBe(`${base}/units/union-1`);
   expect(submitted.body).toMatchObject({ submissionNumber: 1, status: 'submitted' });
+  expect(submitted.body.receivedAt <= submitted.body.submittedAt).toBe(true);
   expect(await api.call('POST', `${unit('union-1')}/submissions`, { token: TOKENS.union1, body: roster, headers: key })).toMatchObject({ status: 201, body: submitted.body });
   const second = await api.call('POST', `${unit('union-1')}/submissions`, { token: TOKENS.union1, body: roster });
   expect(second.status).toBe(409);
@@ -90,7 +92,7 @@ test('given a campaign whose preparation opens now, when units submit, reviewers
   // The phase view shows each unit's progress, paged.
   const phaseView = await api.call('GET', `${base}/phases/preparation?limit=2`, { token: TOKENS.rightsDept });
   expect(phaseView.status).toBe(200);
-  expect(phaseView.body).toMatchObject({ status: 'running', state: { status: 'open' }, page: { offset: 0, limit: 2, total: 3, nextOffset: 2 } });
+  expect(phaseView.body).toMatchObject({ status: 'running', summary: { name: 'preparation', status: 'running', participants: 3, approved: 1, forfeited: 0 }, page: { offset: 0, limit: 2, total: 3, nextOffset: 2 } });
   expect(phaseView.body.units.map((u: { unitId: string; status: string }) => [u.unitId, u.status])).toEqual([['union-1', 'approved'], ['union-2', 'open']]);
   expect((await api.call('GET', `${base}/phases/preparation?offset=2`, { token: TOKENS.coordinator })).body.units.map((u: { unitId: string }) => u.unitId)).toEqual(['union-3']);
 
@@ -106,13 +108,23 @@ test('given a campaign whose preparation opens now, when units submit, reviewers
   expect((await api.call('POST', `${unit('union-2')}/submissions`, { token: TOKENS.union2, body: roster })).status).toBe(201);
   expect((await api.call('POST', `${unit('union-2')}/reviews`, { token: TOKENS.auditOffice, body: { decision: 'approve' } })).status).toBe(201);
 
-  // Every unit has ended: the campaign awaits the coordinator's sign-off.
+  // Every unit has ended (union-3 forfeits once the postmark grace after the cutoff is over): the campaign awaits the coordinator's sign-off.
   const awaiting = await eventually(async () => {
     const campaign = await api.call('GET', base, { token: TOKENS.coordinator });
     expect(campaign.body.status).toBe('awaiting-sign-off');
     return campaign.body;
-  });
-  expect(awaiting.phases[0]).toMatchObject({ status: 'awaiting-sign-off', approved: expect.arrayContaining(['union-1', 'union-2']), forfeited: ['union-3'] });
+  }, POSTMARK_GRACE_MS + 20_000);
+  expect(awaiting.phases[0]).toMatchObject({ status: 'awaiting-sign-off', participants: 3, approved: 2, forfeited: 1 });
+  // Who forfeited is in the record; the phase carries counts.
+  expect(awaiting).toMatchObject({ excluded: [{ unitId: 'union-3', forfeitedIn: 'preparation' }], reinstatements: [], startedBy: 'union-office', startRequestId: expect.stringContaining('startCampaign:union-office:') });
+  // The unit's record: each submission with its postmark beside the time it was recorded, and its reviews.
+  const union1 = await api.call('GET', `${base}/units/union-1`, { token: TOKENS.union1 });
+  expect(union1.body.phases[0].state.submissions.map((s: { number: number; receivedAt: string; submittedAt: string; households?: number }) => [s.number, s.receivedAt <= s.submittedAt, s.households])).toEqual([
+    [1, true, undefined],
+    [2, true, undefined],
+  ]);
+  expect(union1.body.phases[0].state.submissions[0]).toMatchObject({ receivedAt: submitted.body.receivedAt, submittedAt: submitted.body.submittedAt, figures: { households: 20 } });
+  expect(union1.body.phases[0].state.reviews.map((r: { decision: string }) => r.decision)).toEqual(['reject', 'approve']);
 
   const signOffKey = { 'Idempotency-Key': uniqueId('sign-off') };
   const signedOff = await api.call('POST', `${base}/phases/preparation/sign-off`, { token: TOKENS.coordinator, body: { note: '名單核實無誤' }, headers: signOffKey });
@@ -123,22 +135,24 @@ test('given a campaign whose preparation opens now, when units submit, reviewers
   expect(twice.body.error.code).toBe('NotAwaitingSignOff');
 
   // A fresh API process (no in-memory idempotency) answers retries from the workflows' own dedupe.
-  const restarted = await startApi(apiConfig({ address: env.address, taskQueue }), env.client);
+  const restarted = await startApi(apiConfig({ address: env.address, taskQueue, databaseUrl: stack.store.url }), env.client, stack.store.pool);
   try {
     const retriedSignOff = await restarted.call('POST', `${base}/phases/preparation/sign-off`, { token: TOKENS.coordinator, body: { note: '名單核實無誤' }, headers: signOffKey });
     expect(retriedSignOff.status).toBe(200);
     expect(retriedSignOff.body.phases[0].signOff).toEqual(signedOff.body.phases[0].signOff);
     // union-1's preparation workflow has ended (approved); the retried first submission still answers as it did.
     const retriedSubmit = await restarted.call('POST', `${unit('union-1')}/submissions`, { token: TOKENS.union1, body: roster, headers: key });
-    expect(retriedSubmit).toMatchObject({ status: 201, body: { submissionNumber: 1, submittedAt: submitted.body.submittedAt } });
+    expect(retriedSubmit).toMatchObject({ status: 201, body: { submissionNumber: 1, submittedAt: submitted.body.submittedAt, receivedAt: submitted.body.receivedAt } });
   } finally {
     await restarted.close();
   }
 
-  // Reinstate the forfeited unit; a unit that did not forfeit cannot be reinstated.
+  // Reinstate the forfeited unit once publicity has begun; a unit that did not forfeit cannot be reinstated.
+  await eventually(async () => expect((await api.call('GET', base, { token: TOKENS.coordinator })).body.phases[1]).toMatchObject({ status: 'running', startedAt: expect.any(String) }));
   const reinstated = await api.call('POST', `${base}/units/union-3/reinstate`, { token: TOKENS.coordinator, body: { reason: '因病住院,經核實補報' } });
   expect(reinstated).toMatchObject({ status: 200, body: { unitId: 'union-3', forfeitedIn: 'preparation', actor: 'union-office' } });
   expect((await api.call('POST', `${base}/units/union-1/reinstate`, { token: TOKENS.coordinator, body: { reason: '誤操作' } })).body.error.code).toBe('UnitNotForfeited');
+  expect((await api.call('GET', base, { token: TOKENS.coordinator })).body).toMatchObject({ excluded: [], reinstatements: [reinstated.body] });
 
   // The unit view: forfeited in preparation, out of publicity (which had already begun), back for visiting.
   const union3 = await eventually(async () => {

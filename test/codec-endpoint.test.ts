@@ -1,27 +1,26 @@
-import type { Connection } from '@temporalio/client';
-import { lazyTemporalClient } from '../api/temporal-client';
+import { Pool } from 'pg';
 import { ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../config/codec';
-import { apiConfig, startApi, TOKENS, type RunningApi } from './harness/api';
+import { apiConfig, startLazyApi, TOKENS, type RunningApi } from './harness/api';
 import { testDataConverter, uniqueId } from './harness/temporal';
 
 // The codec endpoint the Temporal Web UI calls from a manager's browser: the codec-server protocol
 // (payloads as proto3 JSON), the coordinator's token only, CORS for the configured UI origin only.
-// It never talks to Temporal, so no server runs here: the client points at a closed port.
+// It never talks to Temporal or the record, so no server runs here: both point at closed ports.
 
 const UI_ORIGIN = 'http://localhost:8233';
 const HOUSEHOLD = { name: '張桂英', idNumber: '430521195603127825', category: '重點困難戶' };
 
 let api: RunningApi;
-let connection: Connection;
+let pool: Pool;
 beforeAll(async () => {
-  const config = apiConfig({ address: '127.0.0.1:9', taskQueue: uniqueId('tq'), codecCorsOrigins: UI_ORIGIN });
-  const temporal = lazyTemporalClient(config);
-  connection = temporal.connection;
-  api = await startApi(config, temporal.client);
+  const config = apiConfig({ address: '127.0.0.1:9', taskQueue: uniqueId('tq'), databaseUrl: 'postgres://relief@127.0.0.1:9/none', codecCorsOrigins: UI_ORIGIN });
+  // A pool connects on first use, and nothing here uses it.
+  pool = new Pool({ connectionString: config.database.url });
+  api = await startLazyApi(config, pool);
 });
 afterAll(async () => {
   await api?.close();
-  await connection?.close();
+  await pool?.end();
 });
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');

@@ -193,6 +193,8 @@ describe('request bodies and ids through the real API', () => {
       [`${unitPhase()}/reviews`, TOKENS.rightsDept],
       [`${unitPhase()}/strikes`, TOKENS.rightsDept],
       [`${unitPhase()}/cutoff-extensions`, TOKENS.union1],
+      [`/campaigns/${campaignId}/phases/visiting/units/union-1/visits`, TOKENS.union1],
+      [`/campaigns/${campaignId}/phases/visiting/units/union-1/visit-batches`, TOKENS.union1],
       [`/campaigns/${campaignId}/phases/preparation/sign-off`, TOKENS.union1],
       ['/codec/decode', TOKENS.coordinator],
     ] as const;

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApp, type LogLine } from '../../api/app';
+import { lazyTemporalClient } from '../../api/temporal-client';
 import { loadConfig, type Config } from '../../config';
 import { openDatabase } from '../../db/pool';
 import type { CampaignPlan } from '../../domain/plan';
@@ -103,6 +104,19 @@ export async function startApi(config: Config, temporal: Client, pool: Pool): Pr
         server.closeAllConnections();
       });
       await pool.end();
+    },
+  };
+}
+
+/** The API with api/main.ts's client, which connects on first use (so it starts while Temporal is down); close() closes the connection too. */
+export async function startLazyApi(config: Config, pool: Pool): Promise<RunningApi> {
+  const { client, connection } = lazyTemporalClient(config);
+  const api = await startApi(config, client, pool);
+  return {
+    ...api,
+    async close() {
+      await api.close();
+      await connection.close();
     },
   };
 }

@@ -67,7 +67,8 @@ export async function campaignWorkflow(plan: PlanOutline): Promise<CampaignState
         throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
       });
       if (!outcome.ok) throw fail(outcome.refusal.type, outcome.refusal.message);
-      return { ...request, forfeitedIn: outcome.forfeitedIn, at: outcome.at };
+      // The record's shape: the request's postmark (receivedAt) is not part of it.
+      return { requestId: request.requestId, actor: request.actor, unitId: request.unitId, reason: request.reason, forfeitedIn: outcome.forfeitedIn, at: outcome.at };
     },
     {
       validator: (_request: ReinstateRequest) => {
