@@ -4,8 +4,9 @@ import type { Worker } from '@temporalio/worker';
 import type { CampaignPlan } from '../domain/plan';
 import { apiConfig, eventually, startApi, TOKENS, withPreparationSoon, type RunningApi } from './harness/api';
 import { unionWinterPlan } from './harness/plans';
+import { createTestStore, type TestStore } from './harness/postgres';
 import { createDevServerEnv, createTestWorker, testDataConverter, uniqueId } from './harness/temporal';
-import { unitPhaseWorkflowId } from '../workflows/unit/messages';
+import { unitPhaseWorkflowId } from '../domain/workflow-ids';
 
 // Every answer is true or says it does not know yet (issue 12), on the dev server in real time:
 // with no worker a write is 202 with where to read its outcome, and a retry with its key gets the
@@ -21,9 +22,10 @@ let env: TestWorkflowEnvironment;
 let api: RunningApi;
 let taskQueue: string;
 let worker: { worker: Worker; run: Promise<void> } | undefined;
+let store: TestStore;
 
 const startWorker = async () => {
-  const created = await createTestWorker(env, taskQueue);
+  const created = await createTestWorker(env, taskQueue, { store });
   worker = { worker: created.worker, run: created.worker.run() };
 };
 const stopWorker = async () => {
@@ -35,7 +37,8 @@ const stopWorker = async () => {
 beforeAll(async () => {
   env = await createDevServerEnv({ extraArgs: ['--dynamic-config-value', `history.maxTotalUpdates=${MAX_TOTAL_UPDATES}`] });
   taskQueue = uniqueId('tq');
-  api = await startApi(apiConfig({ address: env.address, taskQueue, timeoutMs: 1_500, updateWaitMs: UPDATE_WAIT_MS }), env.client);
+  store = await createTestStore();
+  api = await startApi(apiConfig({ address: env.address, taskQueue, databaseUrl: store.url, timeoutMs: 1_500, updateWaitMs: UPDATE_WAIT_MS }), env.client, store.pool);
   await startWorker();
 });
 
@@ -48,6 +51,7 @@ afterAll(async () => {
   await api?.close();
   await stopWorker();
   await env?.teardown();
+  await store?.pool.end();
 });
 
 const OPENS_IN_MS = 4_000;
@@ -59,7 +63,7 @@ const roster = { kind: 'applicant-roster', report: '困難職工12戶、勞模8�
 const submit = (token: string, unitId: string, key: string) => api.call('POST', `${unit(unitId)}/submissions`, { token, body: roster, headers: { 'Idempotency-Key': key } });
 
 test('given no worker polls a task queue, /ready should be 503 naming why; with one polling it should be 200', async () => {
-  const idle = await startApi(apiConfig({ address: env.address, taskQueue: uniqueId('nobody') }), env.client);
+  const idle = await startApi(apiConfig({ address: env.address, taskQueue: uniqueId('nobody'), databaseUrl: store.url }), env.client, store.pool);
   try {
     const notReady = await idle.call('GET', '/ready');
     expect(notReady).toMatchObject({ status: 503, body: { error: { code: 'no-worker' } } });

@@ -1,6 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { lazyTemporalClient } from '../api/temporal-client';
 import { apiConfig, startApi, TOKENS, type RunningApi } from './harness/api';
+import { testStore } from './harness/postgres';
 import { createDevServerEnv, uniqueId } from './harness/temporal';
 
 // The API's /metrics (Prometheus text) and its request ids, on a real dev server and with Temporal
@@ -17,12 +18,13 @@ describe('the API’s metrics and request ids', () => {
   let api: RunningApi;
   let down: RunningApi;
   let downClient: ReturnType<typeof lazyTemporalClient>;
+  const store = testStore('all');
   beforeAll(async () => {
     env = await createDevServerEnv();
-    api = await startApi(apiConfig({ address: env.address, taskQueue: uniqueId('tq') }), env.client);
-    const downConfig = apiConfig({ address: '127.0.0.1:9', taskQueue: uniqueId('tq'), timeoutMs: 500 });
+    api = await startApi(apiConfig({ address: env.address, taskQueue: uniqueId('tq'), databaseUrl: store.url }), env.client, store.pool);
+    const downConfig = apiConfig({ address: '127.0.0.1:9', taskQueue: uniqueId('tq'), databaseUrl: store.url, timeoutMs: 500 });
     downClient = lazyTemporalClient(downConfig);
-    down = await startApi(downConfig, downClient.client);
+    down = await startApi(downConfig, downClient.client, store.pool);
   });
   afterAll(async () => {
     await api?.close();

@@ -123,7 +123,7 @@ describe('starting a campaign', () => {
     expect(retry).toMatchObject({ status: 202, body: first.body });
     expect(retry.headers.get('location')).toBe(first.headers.get('location'));
 
-    const restarted = await startApi(apiConfig({ address: env.address, taskQueue }), env.client);
+    const restarted = await startApi(apiConfig({ address: env.address, taskQueue, databaseUrl: stack.store.url }), env.client, stack.store.pool);
     try {
       const afterRestart = await restarted.call('POST', '/campaigns', { token: TOKENS.coordinator, body: p, headers });
       expect(afterRestart).toMatchObject({ status: 202, body: first.body });

@@ -90,7 +90,6 @@ const TEST_SECRETS = {
   API_TOKENS: 'compose-test-token-0123456789=coordinator:union-office',
   POSTGRES_PASSWORD: 'compose-test-password',
   DATABASE_URL: 'postgres://temporal:compose-test-password@127.0.0.1:5432/relief',
-  HOUSEHOLD_KEY_SECRET: 'compose-test-household-key-secret-0123456789',
   PAYLOAD_KEYS: `compose-test:${Buffer.alloc(32, 7).toString('base64')}`,
 };
 const filledIn = { ...example.set, ...TEST_SECRETS };

@@ -9,7 +9,9 @@ import { chromium, type Browser } from 'playwright-core';
 import { Campaigns } from '../api/campaigns';
 import { stackExecutablePath } from '../config/temporal-servers';
 import { portsFrom, startStack, type Service, type Stack } from '../scripts/stack';
-import { campaignWorkflowId } from '../workflows/campaign/messages';
+import { campaignWorkflowId } from '../domain/workflow-ids';
+import { Updates } from '../api/updates';
+import { storeAt, TEST_HOUSEHOLD_KEY_SECRET, type TestStore } from './harness/postgres';
 import { CampaignDriver, type DriverEnv } from './harness/campaign-driver';
 import { chaosPlan, differences, outcome, persist, play, sleep, PHASE_SECONDS } from './harness/chaos-campaign';
 import { createDevServerEnv, createTestWorker, TEST_PAYLOAD_KEYS_ENV, testDataConverter, WEBHOOK_SECRET } from './harness/temporal';
@@ -52,6 +54,8 @@ describe('the production topology under faults (npm run stack)', () => {
   let calmQueue: string;
   let receiver: WebhookReceiver;
   let browser: Browser | undefined;
+  let calmStore: TestStore;
+  let stackStore: TestStore;
 
   beforeAll(async () => {
     for (const kind of ['server', 'sql-tool', 'ui'] as const) {
@@ -68,7 +72,7 @@ describe('the production topology under faults (npm run stack)', () => {
         ports: portsFrom(await freeBlock()),
         retention: '3d',
         namespace: 'default',
-        appEnv: { WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET, PAYLOAD_KEYS: TEST_PAYLOAD_KEYS_ENV, HOUSEHOLD_KEY_SECRET: 'stack-test-household-key-secret-0123456789' },
+        appEnv: { WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET, PAYLOAD_KEYS: TEST_PAYLOAD_KEYS_ENV, HOUSEHOLD_KEY_SECRET: TEST_HOUSEHOLD_KEY_SECRET },
         workflowBundle: process.env.RELIEF_WORKFLOW_BUNDLE,
         durable: false,
       }),
@@ -77,6 +81,8 @@ describe('the production topology under faults (npm run stack)', () => {
     connection = await Connection.connect({ address: stack.address });
     client = new Client({ connection, namespace: 'default', dataConverter: testDataConverter });
     const calm = await createTestWorker(calmEnv);
+    calmStore = calm.store;
+    stackStore = storeAt(stack.databaseUrl);
     calmWorker = calm.worker;
     calmRunning = calmWorker.run();
     calmQueue = calm.taskQueue;
@@ -90,6 +96,7 @@ describe('the production topology under faults (npm run stack)', () => {
     await calmRunning;
     await calmEnv?.teardown();
     await receiver?.stop();
+    await Promise.all([calmStore?.pool.end(), stackStore?.pool.end()]);
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }, 120_000);
 
@@ -98,8 +105,8 @@ describe('the production topology under faults (npm run stack)', () => {
     const t0 = Date.now() + 5_000;
     const suffix = Date.now().toString(36);
     const plan = (name: string) => chaosPlan(`stack-${name}-${suffix}`, t0, (p) => receiver.url(p));
-    const disturbed = await CampaignDriver.start(realTime(client), CAMPAIGN_QUEUE, plan('faulty'));
-    const calm = await CampaignDriver.start(realTime(calmEnv.client), calmQueue, plan('calm'));
+    const disturbed = await CampaignDriver.start(realTime(client), CAMPAIGN_QUEUE, plan('faulty'), stackStore);
+    const calm = await CampaignDriver.start(realTime(calmEnv.client), calmQueue, plan('calm'), calmStore);
 
     // Each fault lands 10 s into a phase, after that phase's actions: what it may break is the
     // cutoff, the closing and the next phase's opening, which Temporal must carry through.
@@ -128,8 +135,9 @@ describe('the production topology under faults (npm run stack)', () => {
     await Promise.all([done(disturbed), done(calm)]);
     const count = (id: string) => receiver.notifications().filter((n) => n.campaignId === id).length;
     await receiver.waitFor(() => count(disturbed.plan.id) >= count(calm.plan.id), 30_000).catch(() => {});
-    const a = await answered(() => outcome(disturbed, new Campaigns(client, 'unused'), client, receiver, disturbedRefusals));
-    const b = await answered(() => outcome(calm, new Campaigns(calmEnv.client, 'unused'), calmEnv.client, receiver, calmRefusals));
+    const campaignsOf = (c: Client, store: TestStore) => new Campaigns(c, 'unused', new Updates(c, 10_000, 3_000), store.records, store.views);
+    const a = await answered(() => outcome(disturbed, campaignsOf(client, stackStore), stackStore, receiver, disturbedRefusals));
+    const b = await answered(() => outcome(calm, campaignsOf(calmEnv.client, calmStore), calmStore, receiver, calmRefusals));
     expect((b.notifications as unknown[]).length).toBeGreaterThan(0);
     expect({ injected, differences: differences(a, b) }).toEqual({ injected, differences: [] });
 

@@ -60,7 +60,11 @@ export interface TestStore {
 }
 
 export async function createTestStore(): Promise<TestStore> {
-  const url = await freshDatabaseUrl();
+  return storeAt(await freshDatabaseUrl());
+}
+
+/** The record at a URL (a stack's own database, say), as the test harness reads and writes it. */
+export function storeAt(url: string): TestStore {
   const pool = new Pool({ connectionString: url, max: 10 });
   pool.on('error', () => {});
   return { url, pool, records: createRecords({ pool, masterKeys: TEST_PAYLOAD_KEYS, householdKeySecret: TEST_HOUSEHOLD_KEY_SECRET }), views: createViews({ pool, masterKeys: TEST_PAYLOAD_KEYS }) };
