@@ -123,7 +123,7 @@ function rolesIn(principal: Principal, campaignId: string): Map<AccessRole, Set<
 const holdsAnywhere = (principal: Principal, role: AccessRole, scope: Scope): boolean =>
   organizationRole(principal, role) || (scope !== 'organization' && principal.memberships.some((m) => m.role === role));
 
-const notFound = (campaignId: string) => new ApiError(404, 'not-found', `没有活动 ${campaignId} (no campaign ${campaignId})`);
+const notFound = (campaignId: string) => new ApiError(404, 'campaign-not-found', `没有活动 ${campaignId} (no campaign ${campaignId})`);
 const forbidden = (action: Action, target: Target) =>
   new ApiError(403, 'forbidden', `您的身份无权执行此操作 (may not ${describeAction(action)}${target.unitId ? ` for unit ${target.unitId}` : ''})`);
 
@@ -146,6 +146,8 @@ export async function authorize(pool: Pool, principal: Principal, action: Action
   if (!campaign || campaign.organization_id !== principal.organizationId) throw notFound(target.campaignId);
   const held = rolesIn(principal, target.campaignId);
   if (held.size === 0) throw notFound(target.campaignId);
+  // Within a campaign it may see, a unit that is not in it is named as such, for every role.
+  if (target.unitId !== undefined && campaign.supervisor === null) throw new ApiError(404, 'unit-not-found', `活动 ${target.campaignId} 中没有单位 ${target.unitId} (no unit ${target.unitId} in campaign ${target.campaignId})`);
   const reaches = ([role, scope]: [AccessRole, Scope]) => {
     const subjects = held.get(role);
     if (!subjects) return false;

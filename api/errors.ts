@@ -72,7 +72,6 @@ const FAILURE_STATUS: Record<FailureType, number> = {
   InvalidExtension: 409,
   WrongSubmissionKind: 422,
   ReasonRequired: 422,
-  NotSupervisor: 403,
   TooManyVisits: 422,
   InvalidStrike: 422,
   RosterRequired: 422,
@@ -146,7 +145,6 @@ export const REPLAY: Record<ErrorCode, Replay> = {
   // Fixed by the plan (units, supervisors never change) or by the past.
   'unit-not-found': 'replay',
   UnknownUnit: 'replay',
-  NotSupervisor: 'replay',
   'campaign-exists': 'replay',
   CutoffPassed: 'replay',
   AlreadyApproved: 'replay',

@@ -7,7 +7,7 @@
 //   every kind        campaignTitle, phase (PhaseName), unitName (or unitId)
 //   phase-opened      cutoff, submission (SubmissionKind)
 //   submission-reminder  cutoff, submission
-//   submission-rejected  submissionNumber, cutoff, submission, reason?
+//   submission-rejected  submissionNumber, cutoff, submission, reason?, canResubmit (false: rejected after the cutoff)
 //   entries-struck    submissionNumber, entries (e.g. "3, 5")
 //   coverage-*        milestone, coverage (0–1), households, visited, required
 //   objection-filed   objection, objectionKind (or kind), entry?, answerBy? or objectionWithin
@@ -105,7 +105,7 @@ const ZH: Record<string, Template> = {
   'submission-reminder': (d) => [`【催报】${d.unit}${d.submission}尚未提交`, `${d.unit}尚未提交${d.phase}的${d.submission}，截止时间为${d.time('cutoff', true)}，逾期不予接收。`],
   'submission-rejected': (d) => [
     `【退回】${d.unit}第${d.text('submissionNumber')}次提交未通过`,
-    `${d.unit}${d.phase}第${d.text('submissionNumber')}次提交的${d.submission}未通过审核${d.raw('reason') ? `：${d.raw('reason')}` : '，原因请登录系统查看'}。请于${d.time('cutoff', true)}前重新提交。`,
+    `${d.unit}${d.phase}第${d.text('submissionNumber')}次提交的${d.submission}未通过审核${d.raw('reason') ? `：${d.raw('reason')}` : '，原因请登录系统查看'}。${d.raw('canResubmit') === 'false' ? `截止时间${d.time('cutoff', true)}已过，不能再重新提交，视为自动放弃。` : `请于${d.time('cutoff', true)}前重新提交。`}`,
   ],
   'entries-struck': (d) => [`【删减】${d.unit}名册有条目被删减`, `${d.unit}第${d.text('submissionNumber')}次提交的名册中，第${d.text('entries')}条不符合条件，已予删减（详见系统）。`],
   'coverage-behind': (d) => [`【进度】${d.unit}走访进度落后`, coverageZh(d)],
@@ -138,7 +138,7 @@ const EN: Record<string, Template> = {
   'submission-reminder': (d) => [`Reminder: ${d.unit}'s ${d.submission} is due`, `${d.unit} has not yet submitted its ${d.submission} for the ${d.phase}; the cutoff is ${d.time('cutoff', true)}, and late submissions are not accepted.`],
   'submission-rejected': (d) => [
     `Returned: ${d.unit}'s submission ${d.text('submissionNumber')}`,
-    `Submission ${d.text('submissionNumber')} of ${d.unit} for the ${d.phase} was not approved${d.raw('reason') ? `: ${d.raw('reason')}` : ' (see the reason in the system)'}. Resubmit by ${d.time('cutoff', true)}.`,
+    `Submission ${d.text('submissionNumber')} of ${d.unit} for the ${d.phase} was not approved${d.raw('reason') ? `: ${d.raw('reason')}` : ' (see the reason in the system)'}. ${d.raw('canResubmit') === 'false' ? `The cutoff ${d.time('cutoff', true)} has passed, so it cannot be resubmitted and the unit forfeits.` : `Resubmit by ${d.time('cutoff', true)}.`}`,
   ],
   'entries-struck': (d) => [`Entries struck from ${d.unit}'s roster`, `Entries ${d.text('entries')} of ${d.unit}'s submission ${d.text('submissionNumber')} do not qualify and were struck (details in the system).`],
   'coverage-behind': (d) => [`Visits behind: ${d.unit}`, coverageEn(d)],

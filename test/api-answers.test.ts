@@ -7,6 +7,7 @@ import { unionWinterPlan } from './harness/plans';
 import { createTestStore, type TestStore } from './harness/postgres';
 import { createDevServerEnv, createTestWorker, testDataConverter, uniqueId } from './harness/temporal';
 import { unitPhaseWorkflowId } from '../domain/workflow-ids';
+import { REPLAY, toApiError } from '../api/errors';
 
 // Every answer is true or says it does not know yet (issue 12), on the dev server in real time:
 // with no worker a write is 202 with where to read its outcome, and a retry with its key gets the
@@ -138,7 +139,7 @@ async function updateArgument<T>(workflowId: string, updateId: string): Promise<
   return defaultPayloadConverter.fromPayload<T>(decoded!);
 }
 
-test('given a unit workflow that took as many Updates as the server allows, the next write should be a permanent 409, not a 503 to retry', async () => {
+test('given a unit workflow that took as many Updates as the server allows in one run, the next write should still be accepted: the workflow continued as new', async () => {
   const now = Date.now();
   const extend = (days: number) =>
     api.call('POST', `${unit('union-3')}/cutoff-extensions`, {
@@ -146,10 +147,19 @@ test('given a unit workflow that took as many Updates as the server allows, the 
       body: { cutoff: new Date(now + days * 86_400_000).toISOString(), reason: '廠區停電,延後報送' },
       headers: { 'Idempotency-Key': `extend-${plan.id}-${days}` },
     });
-  for (let days = 1; days <= MAX_TOTAL_UPDATES; days++) expect((await extend(days)).status).toBe(201);
-  const refused = await extend(MAX_TOTAL_UPDATES + 1);
-  expect(refused).toMatchObject({ status: 409, body: { error: { code: 'refused-by-temporal' } } });
-  expect(await extend(MAX_TOTAL_UPDATES + 1)).toMatchObject({ status: 409, body: refused.body });
+  const handle = env.client.workflow.getHandle(unitPhaseWorkflowId(plan.id, 'preparation', 'union-3'));
+  const firstRun = (await handle.describe()).runId;
+  for (let days = 1; days <= MAX_TOTAL_UPDATES + 2; days++) expect((await extend(days)).status).toBe(201);
+  expect((await handle.describe()).runId).not.toBe(firstRun);
+  // The record kept every extension across the runs.
+  const view = await api.call('GET', `/campaigns/${plan.id}/units/union-3`, { token: TOKENS.coordinator });
+  expect(view.body.phases[0].state.extensions).toHaveLength(MAX_TOTAL_UPDATES + 2);
+});
+
+test('given Temporal refusing a request for good (FailedPrecondition, e.g. a run out of Updates), it should be a permanent 409, not a 503 to retry', () => {
+  const limit = Object.assign(new Error('9 FAILED_PRECONDITION: limit reached'), { code: 9, details: 'the limit on the total number of distinct updates in this workflow has been reached (2000)', metadata: {} });
+  expect(toApiError(limit)).toMatchObject({ status: 409, code: 'refused-by-temporal' });
+  expect(REPLAY['refused-by-temporal']).toBe('replay');
 });
 
 test('given a running campaign, cancel should answer its final state: cancelled', async () => {

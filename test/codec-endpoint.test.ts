@@ -1,26 +1,23 @@
-import { Pool } from 'pg';
 import { ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../config/codec';
 import { apiConfig, startLazyApi, TOKENS, type RunningApi } from './harness/api';
+import { testStore } from './harness/postgres';
 import { testDataConverter, uniqueId } from './harness/temporal';
 
 // The codec endpoint the Temporal Web UI calls from a manager's browser: the codec-server protocol
 // (payloads as proto3 JSON), the coordinator's token only, CORS for the configured UI origin only.
-// It never talks to Temporal or the record, so no server runs here: both point at closed ports.
+// It never talks to Temporal (a closed port); the record is only asked who the token belongs to.
 
 const UI_ORIGIN = 'http://localhost:8233';
 const HOUSEHOLD = { name: '張桂英', idNumber: '430521195603127825', category: '重點困難戶' };
 
 let api: RunningApi;
-let pool: Pool;
+const store = testStore('all');
 beforeAll(async () => {
-  const config = apiConfig({ address: '127.0.0.1:9', taskQueue: uniqueId('tq'), databaseUrl: 'postgres://relief@127.0.0.1:9/none', codecCorsOrigins: UI_ORIGIN });
-  // A pool connects on first use, and nothing here uses it.
-  pool = new Pool({ connectionString: config.database.url });
-  api = await startLazyApi(config, pool);
+  const config = apiConfig({ address: '127.0.0.1:9', taskQueue: uniqueId('tq'), databaseUrl: store.url, codecCorsOrigins: UI_ORIGIN });
+  api = await startLazyApi(config, store.pool);
 });
 afterAll(async () => {
   await api?.close();
-  await pool?.end();
 });
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');

@@ -392,9 +392,11 @@ function importGraph(entry: string): string[] {
     const source = read(file);
     for (const match of source.matchAll(/(?:from\s+|require\(\s*|import\(\s*)'(\.{1,2}\/[^']+)'/g)) {
       const base = posix.join(posix.dirname(file), match[1]!);
-      const target = [`${base}.ts`, `${base}/index.ts`].find((candidate) => existsSync(join(ROOT, candidate)));
+      const target = [`${base}.ts`, `${base}/index.ts`, base].find((candidate) => existsSync(join(ROOT, candidate)));
       if (!target) throw new Error(`${file}: cannot resolve ${match[1]}`);
-      visit(target);
+      // Data files (the calendar's JSON) are reached too, but import nothing themselves.
+      if (target.endsWith('.json')) seen.add(target);
+      else visit(target);
     }
   };
   visit(entry);

@@ -92,7 +92,8 @@ test('given a preparation phase whose cutoff falls while the dev server is down,
 
     const state = await eventually(() => driver.waitForState((s) => s.phases[0]!.status === 'awaiting-sign-off', 5_000), 60_000);
     expect(state.phases[0]).toMatchObject({ approved: 1, forfeited: 2 });
-    expect((await driver.campaignRecord()).excluded.map((e) => e.unitId)).toEqual(['union-2', 'union-3']);
+    // The workflow records that it awaits sign-off right after it says so.
+    await eventually(async () => expect((await driver.campaignRecord()).excluded.map((e) => e.unitId)).toEqual(['union-2', 'union-3']));
     const union1 = await driver.record('preparation', 'union-1');
     expect(union1).toMatchObject({ status: 'approved', submissions: [{ requestId: 'before-outage' }] });
     for (const unitId of ['union-2', 'union-3']) expect((await driver.record('preparation', unitId)).forfeitedAt).toBeDefined();

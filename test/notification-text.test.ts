@@ -56,6 +56,15 @@ describe('notification text', () => {
     }
   });
 
+  it('given a submission rejected after its cutoff, should say it cannot be resubmitted, never "resubmit before" a past instant', () => {
+    const late = { ...campaign, ...SAMPLES['submission-rejected'], reason: '缺少簽字', canResubmit: false };
+    const { text } = renderNotification('submission-rejected', late, zh);
+    expect(text).toContain('截止时间12月31日 17:00已过，不能再重新提交，视为自动放弃。');
+    expect(text).not.toContain('前重新提交');
+    expect(renderNotification('submission-rejected', late, en).text).toContain('cannot be resubmitted');
+    expect(renderNotification('submission-rejected', { ...late, canResubmit: true }, zh).text).toContain('请于12月31日 17:00前重新提交。');
+  });
+
   it('given a kind it does not know, should say so with a generic Chinese line instead of throwing', () => {
     expect(renderNotification('urge', { campaignTitle: '健康进万家' }, zh)).toEqual({ title: '【通知】健康进万家', text: '健康进万家：您有一条新通知（urge），请登录系统查看。' });
   });

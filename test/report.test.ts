@@ -116,9 +116,9 @@ test('given plan 8 rosters approved and partly paid in the record, when the repo
     { level: 'town', approved: 6_100 / 2, paid: 4_900 / 2 },
   ]);
   const csv = reportCsv(report).split('\r\n');
-  expect(csv[0]).toBe('section,id,name,budget,households,approved,visited,paid,undisbursed');
-  expect(csv).toContain(`total,${campaignId},${plan.title},28000,5,14100,4,12900,15100`);
-  expect(csv).toContain(`unit,${u1},${plan.units[0]!.name},,4,12400,3,11200,`);
+  expect(csv[0]).toBe('section,id,name,budget,households,approved,visited,paid,undisbursed,level');
+  expect(csv).toContain(`total,${campaignId},${plan.title},28000,5,14100,4,12900,15100,`);
+  expect(csv).toContain(`unit,${u1},${plan.units[0]!.name},,4,12400,3,11200,,`);
   // Figures only: no household's name or ID number reaches the report.
   for (const text of [JSON.stringify(report), csv.join('\n')]) for (const n of [1, 2, 3, 4, 5]) expect(text).not.toContain(household(n).idNumber);
 });

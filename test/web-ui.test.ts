@@ -22,7 +22,7 @@ import { WebhookReceiver } from './harness/webhook-receiver';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', 'test-artifacts');
-const CUTOFF_IN_MS = 12_000;
+const CUTOFF_IN_MS = 30_000;
 
 const freePort = () =>
   new Promise<number>((resolve, reject) => {

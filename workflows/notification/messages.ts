@@ -11,7 +11,6 @@ export const NOTIFICATION_KINDS = [
   'objection-reminder',
   'objection-escalated',
   'objection-decided',
-  'addition-requested',
   'unit-forfeited',
   'review-overdue',
   'review-escalated',

@@ -20,7 +20,6 @@ export const UnitPhaseFailure = {
   WrongSubmissionKind: 'WrongSubmissionKind',
   NothingToReview: 'NothingToReview',
   ReasonRequired: 'ReasonRequired',
-  NotSupervisor: 'NotSupervisor',
   InvalidExtension: 'InvalidExtension',
   InvalidStrike: 'InvalidStrike',
   /** Visiting: the unit has no approved applicant roster to pay against. */

@@ -10,7 +10,7 @@ import { UnitPhaseFailure, extendCutoff, review, strikeEntries, submit, type Ext
 
 export function registerSubmissionHandlers(ctx: UnitContext): void {
   const { state, input, target } = ctx;
-  const { unit, supervisor, phase } = input;
+  const { unit, phase } = input;
   const takesRoster = input.rosterRules !== undefined && phase.submission.kind === 'applicant-roster';
 
   const refusalOf = (receivedAt: string, kind: typeof phase.submission.kind) => submissionRefusal(state, postmark(receivedAt, Date.now()), kind);
@@ -44,8 +44,8 @@ export function registerSubmissionHandlers(ctx: UnitContext): void {
     },
   );
 
-  const reviewRefusal = (decision: 'approve' | 'reject' | 'strike', reason: string | undefined, actor: string) => {
-    if (actor !== supervisor.id) return fail(UnitPhaseFailure.NotSupervisor, `${actor} does not supervise unit ${unit.id}`);
+  // Who may review is the API's to decide (the campaign's memberships, api/access.ts); the workflow decides whether there is anything to review.
+  const reviewRefusal = (decision: 'approve' | 'reject' | 'strike', reason: string | undefined) => {
     if (state.status !== 'submitted') return fail(UnitPhaseFailure.NothingToReview, `unit ${unit.id} has no submission awaiting review (status ${state.status})`);
     if (decision === 'reject' && !reason?.trim()) return fail(UnitPhaseFailure.ReasonRequired, 'a rejection needs a reason');
     // The notice period closes with the unit's approval, so no objection may be left undecided (the phase cannot close).
@@ -62,7 +62,7 @@ export function registerSubmissionHandlers(ctx: UnitContext): void {
     (request) =>
       ctx.exclusively(request.requestId, async (): Promise<ReviewResult> => {
         const fresh = !ctx.applied(request.requestId);
-        const refusal = fresh ? reviewRefusal(request.decision, request.reason, request.actor) : undefined;
+        const refusal = fresh ? reviewRefusal(request.decision, request.reason) : undefined;
         if (refusal) throw refusal;
         const reviewedAt = iso(Date.now());
         const number = state.pending?.number ?? state.submissions;
@@ -84,14 +84,14 @@ export function registerSubmissionHandlers(ctx: UnitContext): void {
     {
       validator: (request) => {
         if (ctx.applied(request.requestId)) return;
-        const refusal = reviewRefusal(request.decision, request.reason, request.actor);
+        const refusal = reviewRefusal(request.decision, request.reason);
         if (refusal) throw refusal;
       },
     },
   );
 
-  const strikeRefusal = (request: { actor: string; entries: { entry: number; reason: string }[] }) => {
-    const refusal = reviewRefusal('strike', undefined, request.actor);
+  const strikeRefusal = (request: { entries: { entry: number; reason: string }[] }) => {
+    const refusal = reviewRefusal('strike', undefined);
     if (refusal) return refusal;
     const asked = new Set<number>();
     for (const { entry, reason } of request.entries) {
