@@ -5,7 +5,8 @@ import type { PlanOutline } from '../domain/plan-outline';
 import type { ReportLine } from '../domain/report';
 import type { PublishedEntry } from '../domain/roster';
 import type { CampaignPhaseStatus, CampaignStatus } from '../workflows/campaign/messages';
-import type { ObjectionKind, ObjectionOutcome, ReviewDecision, UnitPhaseStatus } from '../workflows/unit/messages';
+import type { ObjectionKind, ObjectionOutcome, ReviewDecision, UnitPhaseState, UnitPhaseStatus } from '../workflows/unit/messages';
+import type { PhaseProgress } from './records';
 import { openField, unwrapCampaignKey } from './personal-data';
 
 // Every read of the campaign's record: SQL over the store, one query or a few per view, never one
@@ -19,19 +20,7 @@ export interface CampaignRecord {
   organizer: string;
   status: CampaignStatus;
   currentPhase?: PhaseName;
-  phases: {
-    name: PhaseName;
-    status: CampaignPhaseStatus;
-    opensAt: string;
-    cutoff: string;
-    startedAt?: string;
-    closedAt?: string;
-    participants: number;
-    approved: number;
-    forfeited: number;
-    signOff?: { requestId: string; actor: string; at: string; note?: string };
-    signOffReminders: number;
-  }[];
+  phases: (Omit<PhaseProgress, 'status'> & { status: CampaignPhaseStatus; opensAt: string; cutoff: string })[];
   /** Units out of the campaign, with the phase they forfeited (and no reinstatement since). */
   excluded: { unitId: string; forfeitedIn: PhaseName }[];
   reinstatements: { requestId: string; actor: string; at: string; unitId: string; reason: string; forfeitedIn: PhaseName }[];
@@ -49,30 +38,16 @@ export interface NoticeRecord {
   at: string;
 }
 
-export interface UnitPhaseRecord {
-  campaignId: string;
-  phase: PhaseName;
-  expects: SubmissionKind;
-  unitId: string;
-  unitName: string;
-  supervisor: string;
-  status: UnitPhaseStatus;
-  opensAt: string;
-  cutoff: string;
+/** One unit in one phase as the record keeps it: the workflow's own fields, and what it decided, in full. */
+export interface UnitPhaseRecord
+  extends Pick<UnitPhaseState, 'campaignId' | 'phase' | 'expects' | 'unitId' | 'unitName' | 'supervisor' | 'status' | 'opensAt' | 'cutoff' | 'rosterSize' | 'visited' | 'paid' | 'approvedAt' | 'forfeitedAt' | 'cancelledAt'> {
   submissions: { number: number; requestId: string; actor: string; receivedAt: string; submittedAt: string; kind: SubmissionKind; report: string; figures?: Record<string, number>; households?: number }[];
   reviews: { submissionNumber: number; requestId: string; actor: string; decision: ReviewDecision; reason?: string; reviewedAt: string }[];
   extensions: { requestId: string; actor: string; from: string; to: string; reason: string; extendedAt: string }[];
   strikes: { requestId: string; actor: string; submissionNumber: number; entries: { entry: number; reason: string }[]; struckAt: string }[];
-  /** Visiting: the roster it pays against, households visited, amount paid. */
-  rosterSize: number;
-  visited: number;
-  paid: number;
   objections: ObjectionView[];
   reminders: NoticeRecord[];
   escalations: NoticeRecord[];
-  approvedAt?: string;
-  forfeitedAt?: string;
-  cancelledAt?: string;
 }
 
 export interface ObjectionView {
