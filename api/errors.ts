@@ -58,7 +58,7 @@ type ApiCode =
   | 'method-not-allowed' | 'campaign-exists' | 'idempotency-key-reused' | 'idempotency-key-in-use' | 'refused-by-temporal'
   | 'temporal-unavailable' | 'database-unavailable' | 'no-worker' | 'internal'
   | 'no-organization' | 'not-in-plan' | 'too-many-failures'
-  | 'unsupported-media-type' | 'invalid-file' | 'CampaignRunning';
+  | 'unsupported-media-type' | 'invalid-file' | 'no-roster-rules' | 'CampaignRunning';
 
 export type ErrorCode = FailureType | ApiCode;
 
@@ -134,6 +134,8 @@ export const REPLAY: Record<ErrorCode, Replay> = {
   // An uploaded file in a type not taken, or with rows the plan refuses: the same bytes meet the same answer.
   'unsupported-media-type': 'replay',
   'invalid-file': 'replay',
+  // A plan's rules never change.
+  'no-roster-rules': 'replay',
   // The administrator's organization is named once; and failed sign-ins are counted in time.
   'no-organization': 'afresh',
   'too-many-failures': 'afresh',

@@ -188,6 +188,15 @@ async function checkedHouseholds(campaigns: Campaigns, target: { campaignId: str
 }
 
 
+/** The plan and the unit a roster file is for: only a plan with roster rules (categories, funding sources) has columns to fill. */
+async function fileUnit(campaigns: Campaigns, params: { campaignId: string; unitId: string }) {
+  const plan = await campaigns.plan(params.campaignId);
+  const unit = plan.units.find((u) => u.id === params.unitId);
+  if (!unit) throw new ApiError(404, 'unit-not-found', `no unit ${params.unitId} in campaign ${params.campaignId}`);
+  if (!plan.rules) throw new ApiError(409, 'no-roster-rules', `本活动方案未设类别和资金来源,名册以文字报送,没有模板 (campaign ${params.campaignId} has no roster rules: its rosters are free text, not files)`);
+  return { plan, unit };
+}
+
 /** A file's problems, every row named, as one 422: nothing of it was kept. */
 const fileRefused = (problems: RowProblem[]) =>
   new ApiError(422, 'invalid-file', `文件有 ${problems.length} 处问题,未作任何登记:${problems.slice(0, 5).map((p) => p.message).join(';')}${problems.length > 5 ? '……' : ''}`, { details: { problems } });
@@ -468,9 +477,7 @@ export const routes: Route[] = [
     response: { status: 200, description: 'XLSX', schema: z.instanceof(Buffer), mediaType: FILE_MEDIA_TYPES.xlsx },
     errors: READ,
     handle: async ({ params, campaigns }) => {
-      const plan = await campaigns.plan(params.campaignId);
-      const unit = plan.units.find((u) => u.id === params.unitId);
-      if (!unit) throw new ApiError(404, 'unit-not-found', `no unit ${params.unitId} in campaign ${params.campaignId}`);
+      const { plan, unit } = await fileUnit(campaigns, params);
       const filename = `${plan.title}-${unit.name}-慰问名册.xlsx`;
       return { body: await rosterTemplateXlsx(plan, params.unitId), headers: { 'Content-Disposition': `attachment; filename="roster-template.xlsx"; filename*=UTF-8''${encodeURIComponent(filename)}` } };
     },
@@ -488,8 +495,7 @@ export const routes: Route[] = [
     errors: [...WRITE, 415],
     pending: true,
     handle: async ({ params, file, caller, campaigns, location }) => {
-      const plan = await campaigns.plan(params.campaignId);
-      if (!plan.units.some((u) => u.id === params.unitId)) throw new ApiError(404, 'unit-not-found', `no unit ${params.unitId} in campaign ${params.campaignId}`);
+      const { plan } = await fileUnit(campaigns, params);
       const parsed = await parseRosterFile(file!.buffer, { format: file!.format, plan, unitId: params.unitId });
       if ('problems' in parsed) throw fileRefused(parsed.problems);
       const phase = { ...params, phase: 'preparation' as const };

@@ -1,13 +1,12 @@
 import ExcelJS from 'exceljs';
-import type { Worker } from '@temporalio/worker';
 import { ROSTER_SHEET } from '../api/roster-files';
 import type { CampaignPlan } from '../domain/plan';
-import { apiConfig, eventually, startApi, type RunningApi } from './harness/api';
+import { eventually, startWorkerAndApi, type RunningApi } from './harness/api';
 import { realServer } from './harness/per-test';
 import { subDistrictSpringPlan } from './harness/plans';
 import type { TestStore } from './harness/postgres';
 import { generateHouseholds, rosterXlsx } from './harness/roster-fixtures';
-import { createDevServerEnv, createTestWorker, uniqueId } from './harness/temporal';
+import { createDevServerEnv, uniqueId } from './harness/temporal';
 
 // A unit clerk's files through the API, on the dev server in real time: the template downloaded,
 // a roster uploaded with bad rows (refused whole, every row named), then fixed and approved; the
@@ -35,23 +34,14 @@ function shortPlan(): CampaignPlan {
 describe('roster and visits files, and erasure (dev server, through the API)', () => {
   let api: RunningApi;
   let store: TestStore;
-  let worker: Worker;
-  let running: Promise<void>;
+  let stop: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    const created = await createTestWorker(dev.env);
-    ({ worker, store } = created);
-    running = worker.run();
     const grants = `${tokens.coordinator}=coordinator:civil-affairs-office,${tokens.reviewer}=reviewer:civil-affairs-review,${tokens.unit}=unit:${UNIT}`;
-    api = await startApi(apiConfig({ address: dev.env.address, taskQueue: created.taskQueue, databaseUrl: store.url, apiTokens: grants }), dev.env.client, store.pool);
+    ({ api, store, stop } = await startWorkerAndApi(dev.env, grants));
   });
 
-  afterAll(async () => {
-    await api?.close();
-    worker?.shutdown();
-    await running;
-    await store?.pool.end();
-  });
+  afterAll(async () => stop?.());
 
   test('given a running campaign with roster rules, when a unit downloads the template, uploads a roster with two bad rows, fixes them, uploads its visits and the coordinator erases a household, each answer should say exactly what happened and nothing should be half-applied', async () => {
     const plan = shortPlan();
