@@ -19,6 +19,9 @@ export const ACTIONS = [
   'review',
   'strikeEntries',
   'recordVisit',
+  'downloadRosterTemplate',
+  'eraseHousehold',
+  'eraseCampaignPersonalData',
   'readNoticeLink',
   'answerObjection',
   'decideObjection',
@@ -68,6 +71,11 @@ export const ACCESS: Record<Action, Partial<Record<AccessRole, Scope>>> = {
   review: { reviewer: 'supervised-unit' },
   strikeEntries: { reviewer: 'supervised-unit' },
   recordVisit: { unit: 'own-unit' },
+  // The template names the plan's categories and funding sources only: the unit fills it, the coordinator hands it out.
+  downloadRosterTemplate: { coordinator: 'campaign', unit: 'own-unit' },
+  // Erasing personal data (个人信息删除) is the coordinator's, who answers for the campaign's records.
+  eraseHousehold: { coordinator: 'campaign' },
+  eraseCampaignPersonalData: { coordinator: 'campaign' },
   // The unit puts its notice link up (公示); the coordinator may hand it out too.
   readNoticeLink: { coordinator: 'campaign', unit: 'own-unit' },
   answerObjection: { unit: 'own-unit' },

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
@@ -19,7 +19,8 @@ import { createApiMetrics } from './metrics';
 import { NoticeLinks } from './notices';
 import { docsPage, openApiDocument } from './openapi';
 import { ReadinessProbe } from './readiness';
-import { routes, type Route, type RouteContext } from './routes';
+import { FILE_MEDIA_TYPES, routes, type Route, type RouteContext } from './routes';
+import type { FileFormat } from './roster-files';
 import { UpdatePending, Updates } from './updates';
 import { createRecords } from '../store/records';
 import { createViews } from '../store/views';
@@ -46,6 +47,9 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Seconds a client should wait before reading (or retrying) a request whose outcome is not known yet. */
 const PENDING_RETRY_AFTER_SECONDS = 2;
+
+/** A roster of 20,000 households as XLSX is some 2 MB; a visits file of 100,000 rows as CSV under 16 MB. */
+const UPLOAD_LIMIT = '16mb';
 
 /** Every operation: the campaigns' and the administrators'. */
 export const allRoutes: Route[] = [...routes, ...adminRoutes];
@@ -96,6 +100,7 @@ export function createApp({ config, temporal, pool, log = pinoLine, figures }: A
     if (route.action) await authorize(pool, principal!, route.action, (params ?? {}) as Target);
     const query = parse(route.query, req.query, 400, 'query');
     const body = parse(route.body, req.body ?? {}, 400, 'body');
+    const file = route.upload ? uploadedFile(req) : undefined;
     const key = req.get('idempotency-key');
     if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
       throw new ApiError(400, 'invalid-idempotency-key', `Idempotency-Key must match ${IDEMPOTENCY_KEY_PATTERN.source}`);
@@ -110,6 +115,7 @@ export function createApp({ config, temporal, pool, log = pinoLine, figures }: A
       body,
       caller: callerAt(receivedAt),
       principal,
+      file,
       people,
       campaigns,
       updates,
@@ -131,7 +137,7 @@ export function createApp({ config, temporal, pool, log = pinoLine, figures }: A
       }
     };
     const changesState = route.method === 'post' && principal !== undefined;
-    return changesState && key !== undefined ? idempotency.run(`${principal!.subject}\n${key}\n${req.method} ${req.path}`, req.body, run) : run();
+    return changesState && key !== undefined ? idempotency.run(`${principal!.subject}\n${key}\n${req.method} ${req.path}`, file ? createHash('sha256').update(file.buffer).digest('hex') : req.body, run) : run();
   }
 
   app.use((req, res, next) => {
@@ -153,6 +159,8 @@ export function createApp({ config, temporal, pool, log = pinoLine, figures }: A
     metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text), next);
   });
   app.use('/codec', codecCors(config.api.codecCorsOrigins));
+  // Files are taken as they are, on their routes only; every other body is JSON.
+  for (const route of allRoutes.filter((r) => r.upload)) app.post(route.path, express.raw({ type: Object.values(FILE_MEDIA_TYPES), limit: UPLOAD_LIMIT }));
   app.use(express.json({ limit: config.api.bodyLimit }));
 
   for (const route of allRoutes) {
@@ -186,8 +194,18 @@ function parse(schema: z.ZodType | undefined, value: unknown, status: 400 | 404,
   return result.data;
 }
 
+/** The file of an upload route, by its Content-Type; anything else is 415. */
+function uploadedFile(req: Request): { buffer: Buffer; format: FileFormat } {
+  const format = (Object.keys(FILE_MEDIA_TYPES) as FileFormat[]).find((f) => req.is(FILE_MEDIA_TYPES[f]));
+  if (!format || !Buffer.isBuffer(req.body)) {
+    throw new ApiError(415, 'unsupported-media-type', `请上传 CSV 或 XLSX 文件 (send the file as ${Object.values(FILE_MEDIA_TYPES).join(' or ')})`);
+  }
+  return { buffer: req.body, format };
+}
+
 function send(res: Response, reply: StoredReply, mediaType?: Route['response']['mediaType']): void {
   res.status(reply.status).set(reply.headers).set('Cache-Control', 'no-store');
+  // A Buffer (a workbook) is written as it is; text as text.
   if (mediaType && reply.status < 300) res.type(mediaType).send(reply.body);
   else res.json(reply.body);
 }

@@ -49,7 +49,7 @@ export class Campaigns {
     private readonly temporal: Client,
     private readonly taskQueue: string,
     private readonly updates: Updates,
-    private readonly records: Pick<Records, 'startCampaign' | 'stageHouseholds' | 'nextEntry'>,
+    private readonly records: Pick<Records, 'startCampaign' | 'stageHouseholds' | 'nextEntry' | 'eraseHousehold' | 'eraseCampaignPersonalData'>,
     private readonly views: Views,
     /** Without one, cursors are good for this process's life only. */
     cursorSecret?: string,
@@ -81,6 +81,22 @@ export class Campaigns {
     const uploadId = `upload:${caller.requestId}`;
     await this.records.stageHouseholds({ ...target, uploadId, actor: caller.principal.subject, households, firstEntry });
     return { uploadId, entries: households.length };
+  }
+
+  /** Erases one household of the unit's approved roster: its sealed columns, masked name and key; its amounts stay counted. */
+  async eraseHousehold(target: { campaignId: string; unitId: string; entry: number }, reason: string, caller: Caller): Promise<void> {
+    const erased = await this.records.eraseHousehold({ ...target, reason, requestId: caller.requestId, actor: caller.principal.subject, at: new Date().toISOString() });
+    // Only an approved entry is on the record as a household: anything else is not there to erase.
+    if (!erased.ok) throw new ApiError(404, 'NotOnRoster', `第 ${target.entry} 户不在本单位已审定的名册中 (${erased.refusal.message})`);
+  }
+
+  /** Erases every household's personal data once the campaign has ended (its retention period is the office's to judge). */
+  async eraseCampaignPersonalData(campaignId: string, reason: string, caller: Caller): Promise<{ households: number }> {
+    const { status } = await this.campaign(campaignId);
+    if (status !== 'completed' && status !== 'cancelled') {
+      throw new ApiError(409, 'CampaignRunning', `活动尚未结束(${status}),结束或取消后才能删除个人信息 (campaign ${campaignId} is ${status}: personal data is erased once it is completed or cancelled)`);
+    }
+    return this.records.eraseCampaignPersonalData({ campaignId, reason, requestId: caller.requestId, actor: caller.principal.subject, at: new Date().toISOString() });
   }
 
   /** The standing notice (公示), names masked. */

@@ -57,7 +57,8 @@ type ApiCode =
   | 'not-found' | 'campaign-not-found' | 'unit-not-found' | 'phase-not-started' | 'unit-not-taking-part' | 'request-not-found'
   | 'method-not-allowed' | 'campaign-exists' | 'idempotency-key-reused' | 'idempotency-key-in-use' | 'refused-by-temporal'
   | 'temporal-unavailable' | 'database-unavailable' | 'no-worker' | 'internal'
-  | 'no-organization' | 'not-in-plan' | 'too-many-failures';
+  | 'no-organization' | 'not-in-plan' | 'too-many-failures'
+  | 'unsupported-media-type' | 'invalid-file' | 'no-roster-rules' | 'CampaignRunning';
 
 export type ErrorCode = FailureType | ApiCode;
 
@@ -129,6 +130,11 @@ export const REPLAY: Record<ErrorCode, Replay> = {
   'method-not-allowed': 'replay',
   'idempotency-key-reused': 'replay',
   'not-in-plan': 'replay',
+  // An uploaded file in a type not taken, or with rows the plan refuses: the same bytes meet the same answer.
+  'unsupported-media-type': 'replay',
+  'invalid-file': 'replay',
+  // A plan's rules never change.
+  'no-roster-rules': 'replay',
   // The administrator's organization is named once; and failed sign-ins are counted in time.
   'no-organization': 'afresh',
   'too-many-failures': 'afresh',
@@ -175,6 +181,8 @@ export const REPLAY: Record<ErrorCode, Replay> = {
   'campaign-not-found': 'afresh',
   'phase-not-started': 'afresh',
   'unit-not-taking-part': 'afresh',
+  // Personal data is erased once the campaign has ended, which it will.
+  CampaignRunning: 'afresh',
   'request-not-found': 'afresh',
   'idempotency-key-in-use': 'afresh',
   // A bug: once mended, a retry should run.

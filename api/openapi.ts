@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ACCESS, NOTICE_OPERATIONS } from './access';
 import { RETRY_AFTER_SECONDS } from './errors';
 import { IDEMPOTENCY_KEY_PATTERN } from './idempotency';
-import type { Route } from './routes';
+import { FILE_MEDIA_TYPES, type Route } from './routes';
 import { errorEnvelopeSchema, pendingSchema } from './schemas';
 
 // The OpenAPI 3.1 document and the /docs page, both generated from the route table and its zod
@@ -65,7 +65,7 @@ function operation(route: Route): JsonSchema {
     [success.status]: {
       description: success.description,
       ...(success.location ? { headers: { Location: { schema: { type: 'string' }, description: 'where the result can be read' } } } : {}),
-      content: { [success.mediaType ?? 'application/json']: { schema: jsonSchema(success.schema, 'output') } },
+      content: { [success.mediaType ?? 'application/json']: { schema: success.mediaType === FILE_MEDIA_TYPES.xlsx ? { type: 'string', contentMediaType: FILE_MEDIA_TYPES.xlsx } : jsonSchema(success.schema, 'output') } },
     },
   };
   if (route.pending) {
@@ -91,6 +91,7 @@ function operation(route: Route): JsonSchema {
     security: secured ? [{ bearer: [] }] : [],
     parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query'), ...(secured && isPost ? [idempotencyKey] : [])],
     ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } } : {}),
+    ...(route.upload ? { requestBody: { required: true, content: Object.fromEntries(Object.values(FILE_MEDIA_TYPES).map((type) => [type, { schema: { type: 'string', contentMediaType: type } }])) } } : {}),
     responses,
   };
 }
@@ -130,7 +131,7 @@ export function docsPage(document: JsonSchema): string {
 <h2><span class="m ${method}">${method.toUpperCase()}</span> <code>${escapeHtml(path)}</code></h2>
 <p>${escapeHtml(String(op.summary))}</p><p class="who">${escapeHtml(String(op.description))}</p>
 ${params ? `<h3>Parameters</h3><ul>${params}</ul>` : ''}
-${body ? `<details><summary>Request body (JSON Schema)</summary><pre>${escapeHtml(JSON.stringify(body.content['application/json']!.schema, null, 2))}</pre></details>` : ''}
+${body ? `<details><summary>Request body (${escapeHtml(Object.keys(body.content).join(', '))})</summary><pre>${escapeHtml(JSON.stringify(Object.values(body.content)[0]!.schema, null, 2))}</pre></details>` : ''}
 <h3>Responses</h3><ul>${responses}</ul></section>`;
     }),
   );

@@ -10,6 +10,7 @@ import { unitPhaseWorkflowId } from '../domain/workflow-ids';
 import { addHousehold, answerObjection, decideObjection, extendCutoff, fileObjection, recordVisits, review, strikeEntries, submit, UnitPhaseFailure } from '../workflows/unit/messages';
 import type { ObjectionView } from '../store/views';
 import type { People } from '../store/people';
+import { parseRosterFile, parseVisitsFile, rosterTemplateXlsx, type FileFormat, type RowProblem } from './roster-files';
 import { visibleCampaigns, type Action, type Principal } from './access';
 import { auditCsv } from './audit';
 import type { Caller, Campaigns } from './campaigns';
@@ -59,6 +60,10 @@ import {
   visitBatchBody,
   visitBody,
   visitsResultSchema,
+  visitUploadResultSchema,
+  householdErasureSchema,
+  personalDataErasureSchema,
+  rosterEntryParams,
 } from './schemas';
 
 // The route table: path, method, access, schemas, documented statuses and handler of every
@@ -75,6 +80,8 @@ export interface RouteContext {
   body: unknown;
   /** Present on every route that has an action (the app authenticated the token). */
   caller?: Caller;
+  /** An upload route's file, by its Content-Type. */
+  file?: { buffer: Buffer; format: FileFormat };
   /** Who is calling, authorized for the route's action on the campaign and unit in its path before the handler runs. */
   principal?: Principal;
   people: People;
@@ -111,7 +118,9 @@ interface RouteSpec<PS extends z.ZodType, QS extends z.ZodType, BS extends z.Zod
   params?: PS;
   query?: QS;
   body?: BS;
-  response: { status: number; description: string; schema: RS; mediaType?: 'text/html' | 'text/csv'; location?: boolean };
+  response: { status: number; description: string; schema: RS; mediaType?: 'text/html' | 'text/csv' | typeof FILE_MEDIA_TYPES.xlsx; location?: boolean };
+  /** The body is a file, CSV or XLSX, taken as it is (RouteContext.file) instead of JSON. */
+  upload?: true;
   /** Every non-success status the route can answer, for the docs. */
   errors: readonly number[];
   /** It runs an Update and answers 202 + Location (pendingSchema) when the outcome is not known in time (api/updates.ts). */
@@ -128,6 +137,9 @@ export function route<PS extends z.ZodType, QS extends z.ZodType, BS extends z.Z
   // calling, so the context has the shapes the handler's types say.
   return { ...spec, handle: (ctx) => spec.handle(ctx as TypedContext<z.output<PS>, z.output<QS>, z.output<BS>>) } as Route;
 }
+
+/** The files a roster or visits upload may be, by format. */
+export const FILE_MEDIA_TYPES = { csv: 'text/csv', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' } as const satisfies Record<FileFormat, string>;
 
 export const SECURED = [401, 403, 429] as const;
 const READ = [...SECURED, 404, 503] as const;
@@ -175,6 +187,47 @@ async function checkedHouseholds(campaigns: Campaigns, target: { campaignId: str
   return households;
 }
 
+
+/** The plan and the unit a roster file is for: only a plan with roster rules (categories, funding sources) has columns to fill. */
+async function fileUnit(campaigns: Campaigns, params: { campaignId: string; unitId: string }) {
+  const plan = await campaigns.plan(params.campaignId);
+  const unit = plan.units.find((u) => u.id === params.unitId);
+  if (!unit) throw new ApiError(404, 'unit-not-found', `no unit ${params.unitId} in campaign ${params.campaignId}`);
+  if (!plan.rules) throw new ApiError(409, 'no-roster-rules', `本活动方案未设类别和资金来源,名册以文字报送,没有模板 (campaign ${params.campaignId} has no roster rules: its rosters are free text, not files)`);
+  return { plan, unit };
+}
+
+/** A file's problems, every row named, as one 422: nothing of it was kept. */
+const fileRefused = (problems: RowProblem[]) =>
+  new ApiError(422, 'invalid-file', `文件有 ${problems.length} 处问题,未作任何登记:${problems.slice(0, 5).map((p) => p.message).join(';')}${problems.length > 5 ? '……' : ''}`, { details: { problems } });
+
+/** Names the file's row beside each entry a refusal lists (a household another unit lists, a household paid already). */
+async function withRows<T>(run: () => Promise<T>, rowOf: (entry: number) => number | undefined): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const list = (items: unknown) => Array.isArray(items) ? items.map((d: { entry?: number }) => (d.entry === undefined ? d : { ...d, row: rowOf(d.entry) })) : items;
+    if (err instanceof ApiError && err.extra.details) {
+      const { duplicates, problems } = err.extra.details;
+      throw new ApiError(err.status, err.code, err.message, { ...err.extra, details: { ...err.extra.details, ...(duplicates ? { duplicates: list(duplicates) } : {}), ...(problems ? { problems: list(problems) } : {}) } });
+    }
+    throw err;
+  }
+}
+
+/** The applicant roster's submission, from a list (JSON) or a file: staged in the record, then the Update with its count. */
+async function submitRoster(
+  { params, caller, campaigns, location }: Pick<RouteContext, 'campaigns' | 'location'> & { params: z.output<typeof unitPhaseParams>; caller: Caller },
+  content: Omit<z.output<typeof submitBody>, 'households'>,
+  households: Household[] | undefined,
+) {
+  const staged = households && (await campaigns.stageHouseholds(params, households, caller));
+  const result = await campaigns.updateUnitPhase(unitTarget(params), submit, { ...content, ...(staged ? { roster: staged } : {}) }, caller, (state, id) => {
+    const earlier = state.submissions.find((s) => s.requestId === id);
+    return earlier && { submissionNumber: earlier.number, status: state.status, submittedAt: earlier.submittedAt, receivedAt: earlier.receivedAt };
+  });
+  return { body: result, headers: { Location: location(`/campaigns/${params.campaignId}/units/${params.unitId}`) } };
+}
 
 /** Visits against the unit's approved roster, one request however many; answered from the record once the phase has ended. */
 const recordVisitBatch = (campaigns: Campaigns, params: z.output<typeof unitPhaseParams>, visits: z.output<typeof visitBody>[], caller: Caller) =>
@@ -406,17 +459,112 @@ export const routes: Route[] = [
     response: { status: 201, description: 'accepted for review; Location is the unit', schema: submitResultSchema, location: true },
     errors: WRITE,
     pending: true,
-    handle: async ({ params, body, caller, campaigns, location }) => {
-      const { households, ...content } = body;
+    handle: async (ctx) => {
+      const { households, ...content } = ctx.body;
       // A roster is checked and staged in the record; the workflow learns how many households it lists.
-      const roster = body.kind === 'applicant-roster' && params.phase === 'preparation' ? await checkedHouseholds(campaigns, params, households) : undefined;
-      const staged = roster && (await campaigns.stageHouseholds(params, roster, caller));
-      const result = await campaigns.updateUnitPhase(unitTarget(params), submit, { ...content, ...(staged ? { roster: staged } : {}) }, caller, (state, id) => {
-        const earlier = state.submissions.find((s) => s.requestId === id);
-        return earlier && { submissionNumber: earlier.number, status: state.status, submittedAt: earlier.submittedAt, receivedAt: earlier.receivedAt };
-      });
-      return { body: result, headers: { Location: location(`/campaigns/${params.campaignId}/units/${params.unitId}`) } };
+      const roster = ctx.body.kind === 'applicant-roster' && ctx.params.phase === 'preparation' ? await checkedHouseholds(ctx.campaigns, ctx.params, households) : undefined;
+      return submitRoster(ctx, content, roster);
     },
+  }),
+  route({
+    operationId: 'downloadRosterTemplate',
+    method: 'get',
+    path: '/campaigns/:campaignId/units/:unitId/roster-template.xlsx',
+    summary: 'The roster template (慰问名册模板) for the unit: an XLSX workbook whose category and funding-source columns offer the plan’s choices as drop-down lists, with instructions.',
+    tag: 'units',
+    action: 'downloadRosterTemplate',
+    params: unitParams,
+    response: { status: 200, description: 'XLSX', schema: z.instanceof(Buffer), mediaType: FILE_MEDIA_TYPES.xlsx },
+    errors: READ,
+    handle: async ({ params, campaigns }) => {
+      const { plan, unit } = await fileUnit(campaigns, params);
+      const filename = `${plan.title}-${unit.name}-慰问名册.xlsx`;
+      return { body: await rosterTemplateXlsx(plan, params.unitId), headers: { 'Content-Disposition': `attachment; filename="roster-template.xlsx"; filename*=UTF-8''${encodeURIComponent(filename)}` } };
+    },
+  }),
+  route({
+    operationId: 'uploadRoster',
+    method: 'post',
+    path: '/campaigns/:campaignId/phases/preparation/units/:unitId/roster-uploads',
+    summary: 'A unit submits its applicant roster as a file (Content-Type text/csv, or the XLSX type; the template’s columns). 422 invalid-file names every bad row (row, column, code, message) and keeps nothing; otherwise answered as a roster submission (201, or 202 pending). A household another unit lists is 409 DuplicateHousehold, each with its row.',
+    tag: 'units',
+    action: 'submit',
+    params: unitParams,
+    upload: true,
+    response: { status: 201, description: 'accepted for review; Location is the unit', schema: submitResultSchema, location: true },
+    errors: [...WRITE, 415],
+    pending: true,
+    handle: async ({ params, file, caller, campaigns, location }) => {
+      const { plan } = await fileUnit(campaigns, params);
+      const parsed = await parseRosterFile(file!.buffer, { format: file!.format, plan, unitId: params.unitId });
+      if ('problems' in parsed) throw fileRefused(parsed.problems);
+      const phase = { ...params, phase: 'preparation' as const };
+      const content = { kind: 'applicant-roster' as const, report: `名册文件,共 ${parsed.households.length} 户` };
+      return withRows(() => submitRoster({ params: phase, caller, campaigns, location }, content, parsed.households), (entry) => parsed.rows[entry - 1]);
+    },
+  }),
+  route({
+    operationId: 'uploadVisits',
+    method: 'post',
+    path: '/campaigns/:campaignId/phases/visiting/units/:unitId/visit-uploads',
+    summary: `A unit records its visits as a file (CSV or XLSX; columns 序号, 发放金额(元), 走访日期, 领取人签字, 经办人…), in batches of ${MAX_VISITS_PER_BATCH}, each all or none. 422 invalid-file names every bad row, and a row with no entry number (序号) is one: households are found by entry. A batch the record refuses is 422/409 with each problem’s row; the batches before it stay recorded (details.recordedBatches).`,
+    tag: 'units',
+    action: 'recordVisit',
+    params: unitParams,
+    upload: true,
+    response: { status: 201, description: 'how many visits the file held and the unit’s totals', schema: visitUploadResultSchema },
+    errors: [...WRITE, 415],
+    handle: async ({ params, file, caller, campaigns }) => {
+      const parsed = await parseVisitsFile(file!.buffer, { format: file!.format });
+      if ('problems' in parsed) throw fileRefused(parsed.problems);
+      // The record finds a household by its entry; by ID number it would need the household key for each row.
+      const unnumbered = parsed.batches.flat().filter((v) => v.entry === undefined);
+      if (unnumbered.length) {
+        throw fileRefused(unnumbered.map((v) => ({ row: v.row, column: '序号', field: 'entry', code: 'Required', message: `第 ${v.row} 行「序号」:请填写名册序号(仅凭身份证号无法登记)`, messageEn: `row ${v.row}: the entry number is required (a visit is recorded by entry, not by ID number)` })));
+      }
+      const phase = { ...params, phase: 'visiting' as const };
+      let last: z.output<typeof visitsResultSchema> | undefined;
+      for (const [i, batch] of parsed.batches.entries()) {
+        const visits = batch.map(({ row: _row, idNumber: _id, ...v }) => ({ ...v, entry: v.entry! }));
+        // Each batch its own request (so a retry of the file skips the batches already recorded).
+        const batchCaller = { ...caller, requestId: `${caller.requestId}:${i + 1}` };
+        last = await withRows(() => recordVisitBatch(campaigns, phase, visits, batchCaller), (entry) => batch.find((v) => v.entry === entry)?.row).catch((err: unknown) => {
+          if (i > 0 && err instanceof ApiError) throw new ApiError(err.status, err.code, err.message, { ...err.extra, details: { ...err.extra.details, recordedBatches: i } });
+          throw err;
+        });
+      }
+      const recorded = parsed.batches.reduce((n, b) => n + b.length, 0);
+      return { body: { recorded, batches: parsed.batches.length, visited: last!.visited, paid: last!.paid, recordedAt: last!.recordedAt } };
+    },
+  }),
+  route({
+    operationId: 'eraseHousehold',
+    method: 'post',
+    path: '/campaigns/:campaignId/units/:unitId/roster/:entry/erasure',
+    summary: 'The coordinator erases one household’s personal data (name, ID number, address, reason, illness; its masked name leaves the notice) with a reason; its amounts stay in the totals. 404 NotOnRoster when the entry is not on the unit’s approved roster. Erasing twice is harmless.',
+    tag: 'units',
+    action: 'eraseHousehold',
+    params: rosterEntryParams,
+    body: reasonBody,
+    response: { status: 200, description: 'erased', schema: householdErasureSchema },
+    errors: WRITE,
+    handle: async ({ params, body, caller, campaigns }) => {
+      await campaigns.eraseHousehold(params, body.reason, caller);
+      return { body: { campaignId: params.campaignId, unitId: params.unitId, entry: params.entry, erased: true as const } };
+    },
+  }),
+  route({
+    operationId: 'eraseCampaignPersonalData',
+    method: 'post',
+    path: '/campaigns/:campaignId/personal-data/erasure',
+    summary: 'The coordinator erases every household’s personal data in a campaign that has been completed or cancelled, with a reason (its data key too); 409 CampaignRunning before that. Counts and amounts stay.',
+    tag: 'campaigns',
+    action: 'eraseCampaignPersonalData',
+    params: campaignParams,
+    body: reasonBody,
+    response: { status: 200, description: 'erased', schema: personalDataErasureSchema },
+    errors: WRITE,
+    handle: async ({ params, body, caller, campaigns }) => ({ body: { campaignId: params.campaignId, ...(await campaigns.eraseCampaignPersonalData(params.campaignId, body.reason, caller)) } }),
   }),
   route({
     operationId: 'review',

@@ -127,6 +127,11 @@ export const strikeSchema = z.object({
   struckAt: z.string(),
 }) satisfies z.ZodType<StrikeResult>;
 
+/** A visits file, recorded in batches of at most VISIT_BATCH_SIZE: how many it held, and the unit's totals after it. */
+export const visitUploadResultSchema = z.object({ recorded: z.number(), batches: z.number(), visited: z.number(), paid: z.number(), recordedAt: z.string() });
+export const householdErasureSchema = z.object({ campaignId: z.string(), unitId: z.string(), entry: z.number(), erased: z.literal(true) });
+export const personalDataErasureSchema = z.object({ campaignId: z.string(), households: z.number().describe('households whose personal data this request erased') });
+export const rosterEntryParams = unitParams.extend({ entry: z.coerce.number().int().min(1) });
 export const visitsResultSchema = z.object({ recorded: z.number(), visited: z.number(), paid: z.number(), recordedAt: z.string() }) satisfies z.ZodType<VisitsResult>;
 
 export const publishedEntrySchema = z.object({

@@ -150,6 +150,12 @@ const campaignProbes: Record<string, (campaignId: string) => [method: string, pa
   answerObjection: (c) => ['POST', `/campaigns/${c}/units/community-1/objections/1/answer`, { answer: '经核实该户符合条件' }],
   decideObjection: (c) => ['POST', `/campaigns/${c}/units/community-1/objections/1/decision`, { outcome: 'dismiss', reason: '经核实该户符合条件' }],
   addHousehold: (c) => ['POST', `/campaigns/${c}/units/community-1/objections/1/addition`, { household: household(1) }],
+  downloadRosterTemplate: (c) => ['GET', `/campaigns/${c}/units/community-1/roster-template.xlsx`],
+  // JSON, not a file: a caller let through is told 415.
+  uploadRoster: (c) => ['POST', `/campaigns/${c}/phases/preparation/units/community-1/roster-uploads`, {}],
+  uploadVisits: (c) => ['POST', `/campaigns/${c}/phases/visiting/units/community-1/visit-uploads`, {}],
+  eraseHousehold: (c) => ['POST', `/campaigns/${c}/units/community-1/roster/1/erasure`, { reason: '本人申请' }],
+  eraseCampaignPersonalData: (c) => ['POST', `/campaigns/${c}/personal-data/erasure`, { reason: '保存期满' }],
   listMembers: (c) => ['GET', `/campaigns/${c}/members`],
   grantMembership: () => ['POST', '', undefined], // built per organization below: it names a person
 };
@@ -181,6 +187,11 @@ const OWN_CAMPAIGN: Record<string, readonly number[]> = {
   answerObjection:      [403, 403, 403, 503, 403, 403],
   decideObjection:      [503, 403, 403, 403, 403, 403],
   addHousehold:         [403, 403, 403, 503, 403, 403],
+  downloadRosterTemplate: [409, 403, 403, 409, 403, 403], // 409 no-roster-rules: let through, the seeded plan has none
+  uploadRoster:         [403, 403, 403, 415, 403, 403],
+  uploadVisits:         [403, 403, 403, 415, 403, 403],
+  eraseHousehold:       [404, 403, 403, 403, 403, 403], // 404 NotOnRoster: let through, nothing approved yet
+  eraseCampaignPersonalData: [409, 403, 403, 403, 403, 403], // 409 CampaignRunning: let through
   listMembers:          [403, 403, 403, 403, 403, 200],
   grantMembership:      [403, 403, 403, 403, 403, 201],
 };

@@ -143,6 +143,24 @@ export function withPreparationSoon(plan: CampaignPlan, opensInMs: number, cutof
   };
 }
 
+/** A worker on its own task queue and store, and the API with the given `token=role:subject,…` grants (TOKENS' by default), on an environment the caller owns. */
+export async function startWorkerAndApi(env: TestWorkflowEnvironment, apiTokens?: string): Promise<{ api: RunningApi; store: TestStore; taskQueue: string; stop(): Promise<void> }> {
+  const { worker, taskQueue, store } = await createTestWorker(env);
+  const running = worker.run();
+  const api = await startApi(apiConfig({ address: env.address, taskQueue, databaseUrl: store.url, apiTokens }), env.client, store.pool);
+  return {
+    api,
+    store,
+    taskQueue,
+    async stop() {
+      await api.close();
+      worker.shutdown();
+      await running;
+      await store.pool.end();
+    },
+  };
+}
+
 export interface ApiStack {
   env: TestWorkflowEnvironment;
   receiver: WebhookReceiver;
@@ -156,9 +174,7 @@ export interface ApiStack {
 export async function startApiStack(): Promise<ApiStack> {
   const env = await createDevServerEnv();
   const receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
-  const { worker, taskQueue, store } = await createTestWorker(env);
-  const workerRun = worker.run();
-  const api = await startApi(apiConfig({ address: env.address, taskQueue, databaseUrl: store.url }), env.client, store.pool);
+  const { api, store, taskQueue, stop } = await startWorkerAndApi(env);
   return {
     env,
     receiver,
@@ -166,12 +182,9 @@ export async function startApiStack(): Promise<ApiStack> {
     taskQueue,
     store,
     async stop() {
-      await api.close();
-      worker.shutdown();
-      await workerRun;
+      await stop();
       await env.teardown();
       await receiver.stop();
-      await store.pool.end();
     },
   };
 }
