@@ -49,7 +49,9 @@ export const submitBody = z.strictObject({
   households: z.array(householdSchema).min(1).max(MAX_ROSTER_ENTRIES).optional(),
 });
 
-const strikeEntriesShape = z.array(z.strictObject({ entry: z.number().int().min(1).describe('1-based line of the roster'), reason: text(1_000) }));
+/** A roster entry's number: 1-based, as the clerk counts the lines; bounded like the record's integer column. */
+const entryNumber = z.number().int().min(1).max(1_000_000);
+const strikeEntriesShape = z.array(z.strictObject({ entry: entryNumber.describe('1-based line of the roster'), reason: text(1_000) }));
 
 export const strikeBody = z.strictObject({ entries: strikeEntriesShape.min(1).max(MAX_ROSTER_ENTRIES) });
 
@@ -59,7 +61,7 @@ export const reviewBody = z.discriminatedUnion('decision', [
 ]);
 
 export const visitBody = z.strictObject({
-  entry: z.number().int().min(1).describe('the household’s entry on the approved applicant roster'),
+  entry: entryNumber.describe('the household’s entry on the approved applicant roster'),
   amount: z.number().int().min(0).max(100_000_000).describe('cash paid, whole yuan'),
   goods: text(300).optional(),
   visitedOn: z.iso.date('a date, YYYY-MM-DD'),
@@ -131,7 +133,7 @@ export const strikeSchema = z.object({
 export const visitUploadResultSchema = z.object({ recorded: z.number(), batches: z.number(), visited: z.number(), paid: z.number(), recordedAt: z.string() });
 export const householdErasureSchema = z.object({ campaignId: z.string(), unitId: z.string(), entry: z.number(), erased: z.literal(true) });
 export const personalDataErasureSchema = z.object({ campaignId: z.string(), households: z.number().describe('households whose personal data this request erased') });
-export const rosterEntryParams = unitParams.extend({ entry: z.coerce.number().int().min(1) });
+export const rosterEntryParams = unitParams.extend({ entry: z.coerce.number().int().min(1).max(1_000_000) });
 export const visitsResultSchema = z.object({ recorded: z.number(), visited: z.number(), paid: z.number(), recordedAt: z.string() }) satisfies z.ZodType<VisitsResult>;
 
 export const publishedEntrySchema = z.object({
@@ -162,7 +164,7 @@ export const objectionSchema = z.object({
 /** Filed through the notice link: what the objection is about, never who the objector is. */
 export const objectionBody = z.strictObject({
   kind: z.enum(OBJECTION_KINDS),
-  entry: z.number().int().min(1).optional(),
+  entry: entryNumber.optional(),
   statement: z.string().trim().min(1).max(2_000),
 });
 export const answerObjectionBody = z.strictObject({ answer: z.string().trim().min(1).max(2_000) });
@@ -170,7 +172,7 @@ export const decideObjectionBody = z.strictObject({ outcome: z.enum(OBJECTION_OU
 /** The household an upheld missed-household objection asked for, as a roster lists one. */
 export const addHouseholdBody = z.strictObject({ household: householdSchema });
 
-export const objectionParams = unitParams.extend({ objection: z.coerce.number().int().min(1) });
+export const objectionParams = unitParams.extend({ objection: z.coerce.number().int().min(1).max(1_000_000) });
 export const noticeParams = z.object({ noticeToken: z.string().min(1).max(200) });
 
 /** The public notice (公示): the standing roster, names masked, and the objections by number and status only. */

@@ -29,6 +29,9 @@ describe('the API’s metrics and request ids', () => {
   afterAll(async () => {
     await api?.close();
     await down?.close();
+    // A figures read a scrape started may still be on its way to Temporal (it times out after
+    // 500 ms against the closed port): let it settle before the connections close under it.
+    await new Promise((r) => setTimeout(r, 1_500));
     await downClient?.connection.close();
     await env?.teardown();
   });
