@@ -189,9 +189,36 @@ export function createApp({ config, temporal, pool, log = pinoLine, figures }: A
 
 function parse(schema: z.ZodType | undefined, value: unknown, status: 400 | 404, where: string): unknown {
   if (!schema) return undefined;
+  // PostgreSQL text cannot hold NUL: refused here, naming the field, before anything is written.
+  const nul = nulPath(value);
+  if (nul) throw new ApiError(400, 'invalid-request', `invalid ${where}: ${nul.join('.') || '(whole)'}: text may not contain the NUL character (文本不能包含空字符)`, { issues: [{ path: nul, message: 'text may not contain the NUL character' }] });
   const result = schema.safeParse(value);
   if (!result.success) throw validationError(status, where, result.error);
   return result.data;
+}
+
+/** The path of a string (or key) holding a NUL character, if any; iterative, for bodies nested 10,000 deep. */
+function nulPath(root: unknown): (string | number)[] | undefined {
+  type Node = { value: unknown; key?: string | number; parent?: Node };
+  const pathOf = (node: Node | undefined, last?: string | number): (string | number)[] => {
+    const path: (string | number)[] = last === undefined ? [] : [last];
+    for (let n = node; n?.key !== undefined; n = n.parent) path.unshift(n.key);
+    return path;
+  };
+  const pending: Node[] = [{ value: root }];
+  while (pending.length) {
+    const node = pending.pop()!;
+    if (typeof node.value === 'string') {
+      if (node.value.includes('\u0000')) return pathOf(node);
+    } else if (node.value && typeof node.value === 'object') {
+      const isArray = Array.isArray(node.value);
+      for (const [key, inner] of Object.entries(node.value)) {
+        if (key.includes('\u0000')) return pathOf(node, key);
+        pending.push({ value: inner, key: isArray ? Number(key) : key, parent: node });
+      }
+    }
+  }
+  return undefined;
 }
 
 /** The file of an upload route, by its Content-Type; anything else is 415. */

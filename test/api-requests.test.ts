@@ -140,6 +140,14 @@ describe('starting a campaign', () => {
 });
 
 describe('input errors', () => {
+  test('given a NUL character in any text of a body, it should answer 400 naming the field, before anything is written (PostgreSQL text cannot hold it)', async () => {
+    const response = await api.call('POST', '/campaigns', { token: TOKENS.coordinator, body: { id: 'x', title: '送温暖\u0000' } });
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({ code: 'invalid-request', issues: [{ path: ['title'] }] });
+    const nested = await api.call('POST', '/campaigns', { token: TOKENS.coordinator, body: { id: 'x', units: [{ name: 'a\u0000' }] } });
+    expect(nested.body.error).toMatchObject({ code: 'invalid-request', issues: [{ path: ['units', 0, 'name'] }] });
+  });
+
   test('given malformed JSON, it should answer 400 malformed-json', async () => {
     const response = await api.call('POST', '/campaigns', { token: TOKENS.coordinator, rawBody: '{"id": "x",' });
     expect(response.status).toBe(400);
