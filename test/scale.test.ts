@@ -32,7 +32,8 @@ async function idle(handle: { fetchHistory(): Promise<temporal.api.history.v1.IH
   for (let attempt = 0; ; attempt++) {
     const { events } = await handle.fetchHistory();
     if (events?.at(-1)?.eventType === timerStarted) return;
-    if (attempt >= 100) throw new Error(`${handle.workflowId} never went idle`);
+    // 30 s: a busy machine takes a while over the records and notices a phase's end brings.
+    if (attempt >= 300) throw new Error(`${handle.workflowId} never went idle`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
