@@ -21,6 +21,12 @@ export function realServer(create: () => Promise<TestWorkflowEnvironment>, scope
     await context.env?.teardown();
     await context.receiver?.stop();
   };
+  scoped(scope, setUp, tearDown);
+  return context;
+}
+
+/** Registers set-up and tear-down around each test ('each') or around the file or describe block ('all'). */
+export function scoped(scope: 'each' | 'all', setUp: () => Promise<unknown>, tearDown: () => Promise<unknown>): void {
   if (scope === 'each') {
     beforeEach(setUp);
     afterEach(tearDown);
@@ -28,7 +34,6 @@ export function realServer(create: () => Promise<TestWorkflowEnvironment>, scope
     beforeAll(setUp);
     afterAll(tearDown);
   }
-  return context;
 }
 
 /**

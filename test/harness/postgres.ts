@@ -8,6 +8,7 @@ import { openDatabase } from '../../db/pool';
 import { createDatabaseIfMissing, startPostgres, type PostgresServer } from '../../db/postgres-server';
 import { createRecords, type Records } from '../../store/records';
 import { createViews, type Views } from '../../store/views';
+import { scoped } from './per-test';
 import { TEST_PAYLOAD_KEYS } from './temporal';
 
 // One real PostgreSQL server for the whole test run (started by global-setup, in a temporary data
@@ -74,13 +75,6 @@ export function storeAt(url: string): TestStore {
 export function testStore(scope: 'each' | 'all'): TestStore {
   const context = {} as TestStore;
   const setUp = async () => Object.assign(context, await createTestStore());
-  const tearDown = async () => context.pool?.end();
-  if (scope === 'each') {
-    beforeEach(setUp);
-    afterEach(tearDown);
-  } else {
-    beforeAll(setUp);
-    afterAll(tearDown);
-  }
+  scoped(scope, setUp, async () => context.pool?.end());
   return context;
 }
