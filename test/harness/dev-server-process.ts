@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { temporalServerPath } from '../../config/temporal-servers';
 import { campaignSearchAttributes } from '../../domain/search-attributes';
+import { freePort } from './ports';
 
 // A Temporal dev server as our own process on a SQLite file, so a test can kill it and start it
 // again on the same file and port (an outage that keeps the data).
@@ -17,14 +17,6 @@ export interface DevServerProcess {
   stop(): Promise<void>;
   /** Stops it and removes its database. */
   remove(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 export async function devServerProcess(): Promise<DevServerProcess> {

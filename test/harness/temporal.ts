@@ -1,11 +1,14 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { TestWorkflowEnvironment, type LocalTestWorkflowEnvironmentOptions } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { encryptingDataConverter, KEY_BYTES, type PayloadKeys } from '../../config/codec';
 import { campaignSearchAttributes } from '../../domain/search-attributes';
-import { serverExecutable } from '../../config/temporal-servers';
+import { serverExecutable, temporalServerPath } from '../../config/temporal-servers';
 import { createCampaignWorker, type CampaignWorkerDeps } from '../../worker/create-worker';
 import { addSearchAttributes } from '../../worker/search-attributes';
+import { freePort } from './ports';
 import { createTestStore, type TestStore } from './postgres';
 
 export const WEBHOOK_SECRET = 'test-signing-secret-0123456789';
@@ -18,20 +21,62 @@ export const TEST_PAYLOAD_KEYS: PayloadKeys = { keys: new Map([['test-1', TEST_K
 export const TEST_PAYLOAD_KEYS_ENV = `test-1:${TEST_KEY.toString('base64')}`;
 export const testDataConverter = encryptingDataConverter(TEST_PAYLOAD_KEYS);
 
-/**
- * The Java time-skipping server: weeks of campaign in seconds. The SDK gives a server 5 s to start,
- * which a JVM on two busy cores sometimes misses: a start that timed out is tried again.
- */
-export async function createTimeSkippingEnv(attempts = 3): Promise<TestWorkflowEnvironment> {
-  let env: TestWorkflowEnvironment;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: serverExecutable('test-server') }, client: { dataConverter: testDataConverter } });
-      break;
-    } catch (err) {
-      if (attempt >= attempts || !/did not start within/.test(String(err))) throw err;
-    }
+/** The SDK's own constructor for an environment on a server it did not start (not public in 1.24). */
+interface EnvironmentFactory {
+  create(options: { server: { type: 'existing' }; address: string; namespace: string; supportsTimeSkipping: boolean; client: { dataConverter: typeof testDataConverter } }): Promise<TestWorkflowEnvironment>;
+}
+
+/** A time-skipping environment that also stops the server process it runs on. */
+class OwnServerEnvironment extends TestWorkflowEnvironment {
+  process?: ChildProcess;
+  override async teardown(): Promise<void> {
+    await super.teardown();
+    const running = this.process;
+    if (!running || running.exitCode !== null) return;
+    await new Promise((resolve) => {
+      running.once('exit', resolve);
+      running.kill('SIGKILL');
+    });
   }
+}
+
+async function listening(port: number, process: ChildProcess, deadlineMs: number): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    if (process.exitCode !== null) throw new Error(`the time-skipping test server exited with ${process.exitCode} before it listened`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => { socket.end(); resolve(true); });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`the time-skipping test server did not listen on ${port} within ${deadlineMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * The Java time-skipping server: weeks of campaign in seconds. Started here, not by the SDK: the SDK
+ * gives a server 5 s to listen, which a JVM on two busy cores misses (three tries in a row under
+ * load), so it has a minute here and the SDK then connects to it as it would to its own.
+ */
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const port = await freePort();
+  const server = spawn(temporalServerPath('test-server'), [String(port)], { stdio: 'ignore' });
+  let env: OwnServerEnvironment;
+  try {
+    await listening(port, server, 60_000);
+    env = (await (OwnServerEnvironment as unknown as EnvironmentFactory).create({
+      server: { type: 'existing' },
+      address: `127.0.0.1:${port}`,
+      namespace: 'default',
+      supportsTimeSkipping: true,
+      client: { dataConverter: testDataConverter },
+    })) as OwnServerEnvironment;
+  } catch (err) {
+    server.kill('SIGKILL');
+    throw err;
+  }
+  env.process = server;
   // The Java server cannot list search attributes; a fresh one has none, so add them all.
   await addSearchAttributes(env.connection, env.namespace ?? 'default');
   return env;
