@@ -63,6 +63,9 @@ const WORDS: Record<Locale, Words> = {
   },
 };
 
+/** A phase as a person reads it (准备阶段 / preparation phase): the printed documents name it alike. */
+export const phaseWord = (phase: PhaseName, locale: Locale): string => WORDS[locale].phases[phase];
+
 /** Reads a draft's data as the words of one locale. */
 function reader(data: NotificationData, words: Words, timeZone: string) {
   const raw = (key: string) => (data[key] === undefined || data[key] === '' ? undefined : String(data[key]));
