@@ -169,7 +169,7 @@ describe('the upward report as files', () => {
     for (const u of report.byUnit) expect(rowOf('单位', u.name).slice(0, 6)).toEqual([u.name, u.unitId, u.households, u.approved, u.visited, u.paid]);
     // Half of 40 by the milestone, in the campaign's local time.
     const coverage = rows('走访覆盖');
-    expect(coverage[2]).toEqual(['单位', '户数', '已走访户数', '走访覆盖率', expect.stringMatching(/^截至\d{4}年2月11日 00:00应走访50%（户）$/)]);
+    expect(coverage[2]).toEqual(['单位', '户数', '已走访户数', '走访覆盖率', expect.stringMatching(/^截至\d{4}年2月10日 24:00应走访50%（户）$/)]);
     expect(rowOf('走访覆盖', big.name)).toEqual([big.name, 40, 12, 0.3, 20]);
     expect(rowOf('走访覆盖', none.name)).toEqual([none.name, 0, 0, undefined, 0]);
   });

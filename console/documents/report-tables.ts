@@ -79,7 +79,7 @@ export function reportTables(report: UpwardReport, context: ReportContext, local
     rows: report.byUnit.map((u) => [u.name, u.unitId, u.households, u.approved, u.visited, u.paid, u.forfeitedIn ? r.forfeited(phase(u.forfeitedIn)) : r.taking]),
     totals: [[words.total, null, ...total, null]],
   };
-  const due = context.milestones.map((m) => c.milestone(words.time(Date.parse(m.at), context.timeZone), percent(m.coverage)));
+  const due = context.milestones.map((m) => c.milestone(words.time(Date.parse(m.at), context.timeZone, true), percent(m.coverage)));
   // As the visiting workflow counts a milestone (workflows/unit/visits.ts): a share of the approved households, rounded up.
   const required = (households: number) => context.milestones.map((m) => Math.ceil(m.coverage * households));
   const coverage: ReportTable = {

@@ -1,5 +1,4 @@
-import { localDateTime } from '../../domain/calendar/time-zone';
-import type { Locale } from '../../domain/notification-text';
+import { wallClock, type Locale } from '../../domain/notification-text';
 
 // What the printed and downloaded documents say, in Simplified Chinese first and in English on
 // request. Times are the campaign's local time with the year: a document is filed and kept.
@@ -42,11 +41,10 @@ export interface DocumentWords {
   continued: string;
   footer: (printedAt: string, page: number, pages: number) => string;
   yuan: (amount: number) => string;
-  /** A local time as offices write it, with the year (2027年2月12日 17:00). */
-  time: (instantMs: number, timeZone: string) => string;
+  /** A local time as offices write it, with the year (2027年2月12日 17:00); a deadline at midnight as the day before at 24:00. */
+  time: (instantMs: number, timeZone: string, deadline?: boolean) => string;
 }
 
-const pad = (n: number) => String(n).padStart(2, '0');
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const yuan = (locale: string) => (amount: number) => amount.toLocaleString(locale, { maximumFractionDigits: 2 });
 
@@ -89,9 +87,9 @@ export const WORDS: Record<Locale, DocumentWords> = {
     continued: '（续）',
     footer: (printedAt, page, pages) => `打印时间：${printedAt}　　第 ${page} 页　共 ${pages} 页`,
     yuan: yuan('zh-CN'),
-    time: (instantMs, timeZone) => {
-      const t = localDateTime(instantMs, timeZone);
-      return `${t.year}年${t.month}月${t.day}日 ${pad(t.hour)}:${pad(t.minute)}`;
+    time: (instantMs, timeZone, deadline) => {
+      const { day, clock } = wallClock(instantMs, timeZone, deadline);
+      return `${day.year}年${day.month}月${day.day}日 ${clock}`;
     },
   },
   en: {
@@ -132,9 +130,9 @@ export const WORDS: Record<Locale, DocumentWords> = {
     continued: ' (continued)',
     footer: (printedAt, page, pages) => `Printed ${printedAt}    Page ${page} of ${pages}`,
     yuan: yuan('en'),
-    time: (instantMs, timeZone) => {
-      const t = localDateTime(instantMs, timeZone);
-      return `${t.day} ${MONTHS[t.month - 1]} ${t.year} ${pad(t.hour)}:${pad(t.minute)}`;
+    time: (instantMs, timeZone, deadline) => {
+      const { day, clock } = wallClock(instantMs, timeZone, deadline);
+      return `${day.day} ${MONTHS[day.month - 1]} ${day.year} ${clock}`;
     },
   },
 };
