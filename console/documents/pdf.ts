@@ -92,8 +92,7 @@ export function drawTable(doc: PDFKit.PDFDocument, options: TableOptions): void 
     Math.max(options.minRowHeight ?? 0, ...cells.map((cell, i) => doc.fontSize(size).heightOfString(text(cell) || ' ', { width: widths[i]! - 2 * CELL_PADDING }) + 2 * CELL_PADDING));
   const bottom = () => doc.page.height - doc.page.margins.bottom;
 
-  const drawRow = (cells: Cell[], header: boolean) => {
-    const height = heightOf(cells);
+  const drawRow = (cells: Cell[], header: boolean, height = heightOf(cells)) => {
     let x = left;
     const y = doc.y;
     cells.forEach((cell, i) => {
@@ -117,10 +116,11 @@ export function drawTable(doc: PDFKit.PDFDocument, options: TableOptions): void 
   if (doc.y + (options.pageHeading ? HEADING_ROOM : 0) + heightOf(header) + heightOf(options.rows[0] ?? header) > bottom()) doc.addPage();
   startPage(false);
   for (const row of options.rows) {
-    if (doc.y + heightOf(row) > bottom()) {
+    const height = heightOf(row);
+    if (doc.y + height > bottom()) {
       doc.addPage();
       startPage(true);
     }
-    drawRow(row, false);
+    drawRow(row, false, height);
   }
 }
