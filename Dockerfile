@@ -11,6 +11,8 @@ RUN npx tsc -p . \
   && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim
+# The CJK font the printed documents are drawn in (console/documents/pdf.ts).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-zenhei && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
 # Workflows bundled at build time: the worker skips webpack at start (about 200 MB less memory).
 ENV WORKER_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js

@@ -20,6 +20,7 @@ export const ACTIONS = [
   'strikeEntries',
   'recordVisit',
   'downloadRosterTemplate',
+  'printRoster',
   'eraseHousehold',
   'eraseCampaignPersonalData',
   'readNoticeLink',
@@ -73,6 +74,8 @@ export const ACCESS: Record<Action, Partial<Record<AccessRole, Scope>>> = {
   recordVisit: { unit: 'own-unit' },
   // The template names the plan's categories and funding sources only: the unit fills it, the coordinator hands it out.
   downloadRosterTemplate: { coordinator: 'campaign', unit: 'own-unit' },
+  // The signed roster (慰问名册) names the households: for the unit that listed them, its reviewer who checked them, the coordinator.
+  printRoster: { coordinator: 'campaign', reviewer: 'supervised-unit', unit: 'own-unit' },
   // Erasing personal data (个人信息删除) is the coordinator's, who answers for the campaign's records.
   eraseHousehold: { coordinator: 'campaign' },
   eraseCampaignPersonalData: { coordinator: 'campaign' },

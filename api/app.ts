@@ -8,6 +8,7 @@ import { createEncryptionCodec } from '../config/codec';
 import { People } from '../store/people';
 import { authorize, NOTICE_ACTOR, NOTICE_OPERATIONS, type Principal, type Target } from './access';
 import { adminRoutes } from './admin-routes';
+import { documentRoutes } from './document-routes';
 import { Authenticator, FailureLimiter } from './authentication';
 import { Campaigns, type Caller } from './campaigns';
 import { codecCors } from './codec';
@@ -52,7 +53,7 @@ const PENDING_RETRY_AFTER_SECONDS = 2;
 const UPLOAD_LIMIT = '16mb';
 
 /** Every operation: the campaigns' and the administrators'. */
-export const allRoutes: Route[] = [...routes, ...adminRoutes];
+export const allRoutes: Route[] = [...routes, ...adminRoutes, ...documentRoutes];
 
 export function createApp({ config, temporal, pool, log = pinoLine, figures }: AppDeps): Express {
   const app = express();
@@ -123,6 +124,7 @@ export function createApp({ config, temporal, pool, log = pinoLine, figures }: A
       codec,
       notices,
       location,
+      locale: req.acceptsLanguages('zh-CN', 'zh', 'en') === 'en' ? 'en' : 'zh-CN',
       openapi: () => document,
       docsHtml: () => html,
     });

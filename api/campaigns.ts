@@ -10,7 +10,7 @@ import { compileReport, type UpwardReport } from '../domain/report';
 import { submissionRefusal } from '../domain/unit-phase';
 import { campaignWorkflowId, unitPhaseWorkflowId } from '../domain/workflow-ids';
 import { planOutline, type Records } from '../store/records';
-import { NotFound, type CampaignRecord, type UnitPhaseRecord, type Views } from '../store/views';
+import { NotFound, type ApprovedEntry, type CampaignRecord, type UnitPhaseRecord, type Views } from '../store/views';
 import type { CampaignStatus as CampaignStatusName } from '../workflows/campaign/messages';
 import type { campaignWorkflow } from '../workflows/campaign/workflow';
 import { UnitPhaseFailure } from '../workflows/unit/messages';
@@ -167,6 +167,11 @@ export class Campaigns {
     const [campaign, plan, lines] = await Promise.all([this.campaign(campaignId), this.plan(campaignId), this.views.reportLines(campaignId)]);
     const forfeitedIn = new Map<string, PhaseName>(campaign.excluded.map((e) => [e.unitId, e.forfeitedIn]));
     return compileReport(plan, lines, forfeitedIn);
+  }
+
+  /** The unit's approved roster, names opened: for the signed roster (慰问名册) of a caller allowed to read it. */
+  approvedRoster(campaignId: string, unitId: string): Promise<ApprovedEntry[]> {
+    return this.views.approvedRoster(campaignId, unitId);
   }
 
   /** The audit trail, as the record wrote it: one row per state change, in the order they happened. */

@@ -58,7 +58,8 @@ type ApiCode =
   | 'method-not-allowed' | 'campaign-exists' | 'idempotency-key-reused' | 'idempotency-key-in-use' | 'refused-by-temporal'
   | 'temporal-unavailable' | 'database-unavailable' | 'no-worker' | 'internal'
   | 'no-organization' | 'not-in-plan' | 'too-many-failures'
-  | 'unsupported-media-type' | 'invalid-file' | 'no-roster-rules' | 'CampaignRunning';
+  | 'unsupported-media-type' | 'invalid-file' | 'no-roster-rules' | 'CampaignRunning'
+  | 'roster-not-approved';
 
 export type ErrorCode = FailureType | ApiCode;
 
@@ -135,6 +136,8 @@ export const REPLAY: Record<ErrorCode, Replay> = {
   'invalid-file': 'replay',
   // A plan's rules never change.
   'no-roster-rules': 'replay',
+  // A roster to print may be approved later.
+  'roster-not-approved': 'afresh',
   // The administrator's organization is named once; and failed sign-ins are counted in time.
   'no-organization': 'afresh',
   'too-many-failures': 'afresh',

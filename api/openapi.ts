@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ACCESS, NOTICE_OPERATIONS } from './access';
 import { RETRY_AFTER_SECONDS } from './errors';
 import { IDEMPOTENCY_KEY_PATTERN } from './idempotency';
-import { FILE_MEDIA_TYPES, type Route } from './routes';
+import { FILE_MEDIA_TYPES, PDF_MEDIA_TYPE, type Route } from './routes';
 import { errorEnvelopeSchema, pendingSchema } from './schemas';
 
 // The OpenAPI 3.1 document and the /docs page, both generated from the route table and its zod
@@ -61,11 +61,13 @@ function operation(route: Route): JsonSchema {
     schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source },
   };
   const success = route.response;
+  // Files are bytes, not JSON: described by their media type alone.
+  const binary = success.mediaType === FILE_MEDIA_TYPES.xlsx || success.mediaType === PDF_MEDIA_TYPE;
   const responses: Record<string, JsonSchema> = {
     [success.status]: {
       description: success.description,
       ...(success.location ? { headers: { Location: { schema: { type: 'string' }, description: 'where the result can be read' } } } : {}),
-      content: { [success.mediaType ?? 'application/json']: { schema: success.mediaType === FILE_MEDIA_TYPES.xlsx ? { type: 'string', contentMediaType: FILE_MEDIA_TYPES.xlsx } : jsonSchema(success.schema, 'output') } },
+      content: { [success.mediaType ?? 'application/json']: { schema: binary ? { type: 'string', contentMediaType: success.mediaType } : jsonSchema(success.schema, 'output') } },
     },
   };
   if (route.pending) {

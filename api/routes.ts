@@ -10,6 +10,7 @@ import { unitPhaseWorkflowId } from '../domain/workflow-ids';
 import { addHousehold, answerObjection, decideObjection, extendCutoff, fileObjection, recordVisits, review, strikeEntries, submit, UnitPhaseFailure } from '../workflows/unit/messages';
 import type { ObjectionView } from '../store/views';
 import type { People } from '../store/people';
+import type { Locale } from '../domain/notification-text';
 import { parseRosterFile, parseVisitsFile, rosterTemplateXlsx, type FileFormat, type RowProblem } from './roster-files';
 import { visibleCampaigns, type Action, type Principal } from './access';
 import { auditCsv } from './audit';
@@ -96,6 +97,8 @@ export interface RouteContext {
   docsHtml: () => string;
   /** Prefix for Location headers (the configured public URL, or none for relative ones). */
   location: (path: string) => string;
+  /** What the caller reads in, by Accept-Language: Simplified Chinese unless it prefers English. */
+  locale: Locale;
 }
 
 interface TypedContext<P, Q, B> extends Omit<RouteContext, 'params' | 'query' | 'body' | 'caller' | 'principal'> {
@@ -118,7 +121,7 @@ interface RouteSpec<PS extends z.ZodType, QS extends z.ZodType, BS extends z.Zod
   params?: PS;
   query?: QS;
   body?: BS;
-  response: { status: number; description: string; schema: RS; mediaType?: 'text/html' | 'text/csv' | typeof FILE_MEDIA_TYPES.xlsx; location?: boolean };
+  response: { status: number; description: string; schema: RS; mediaType?: 'text/html' | 'text/csv' | typeof FILE_MEDIA_TYPES.xlsx | typeof PDF_MEDIA_TYPE; location?: boolean };
   /** The body is a file, CSV or XLSX, taken as it is (RouteContext.file) instead of JSON. */
   upload?: true;
   /** Every non-success status the route can answer, for the docs. */
@@ -140,9 +143,11 @@ export function route<PS extends z.ZodType, QS extends z.ZodType, BS extends z.Z
 
 /** The files a roster or visits upload may be, by format. */
 export const FILE_MEDIA_TYPES = { csv: 'text/csv', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' } as const satisfies Record<FileFormat, string>;
+/** The printable documents (api/document-routes.ts). */
+export const PDF_MEDIA_TYPE = 'application/pdf';
 
 export const SECURED = [401, 403, 429] as const;
-const READ = [...SECURED, 404, 503] as const;
+export const READ = [...SECURED, 404, 503] as const;
 export const WRITE = [400, ...SECURED, 404, 409, 413, 422, 503] as const;
 
 const unitTarget = (p: z.output<typeof unitPhaseParams>) => ({ campaignId: p.campaignId, phase: p.phase, unitId: p.unitId });
@@ -189,7 +194,7 @@ async function checkedHouseholds(campaigns: Campaigns, target: { campaignId: str
 
 
 /** The plan and the unit a roster file is for: only a plan with roster rules (categories, funding sources) has columns to fill. */
-async function fileUnit(campaigns: Campaigns, params: { campaignId: string; unitId: string }) {
+export async function fileUnit(campaigns: Campaigns, params: { campaignId: string; unitId: string }) {
   const plan = await campaigns.plan(params.campaignId);
   const unit = plan.units.find((u) => u.id === params.unitId);
   if (!unit) throw new ApiError(404, 'unit-not-found', `no unit ${params.unitId} in campaign ${params.campaignId}`);

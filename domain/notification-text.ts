@@ -21,7 +21,7 @@
 //   campaign-cancelled  cancelledBy?, reason?
 // Deadlines (cutoff, answerBy) at local midnight read as the day before at 24:00: "2月13日前"
 // resolves to 2月14日 00:00, and is shown as 2月13日 24:00.
-import { localDateTime } from './calendar/time-zone';
+import { localDateTime, type LocalDateTime } from './calendar/time-zone';
 import type { PhaseName, SubmissionKind } from './plan';
 
 export type Locale = 'zh-CN' | 'en';
@@ -63,6 +63,17 @@ const WORDS: Record<Locale, Words> = {
   },
 };
 
+/** A phase as a person reads it (准备阶段 / preparation phase): the printed documents name it alike. */
+export const phaseWord = (phase: PhaseName, locale: Locale): string => WORDS[locale].phases[phase];
+
+/** The local day and hh:mm of an instant; a deadline at midnight is the end of the day before, 24:00, as offices write it. */
+export function wallClock(instantMs: number, timeZone: string, deadline = false): { day: LocalDateTime; clock: string } {
+  const at = localDateTime(instantMs, timeZone);
+  const endOfDay = deadline && at.hour === 0 && at.minute === 0 && at.second === 0;
+  const day = endOfDay ? localDateTime(instantMs - 1, timeZone) : at;
+  return { day, clock: endOfDay ? '24:00' : `${String(at.hour).padStart(2, '0')}:${String(at.minute).padStart(2, '0')}` };
+}
+
 /** Reads a draft's data as the words of one locale. */
 function reader(data: NotificationData, words: Words, timeZone: string) {
   const raw = (key: string) => (data[key] === undefined || data[key] === '' ? undefined : String(data[key]));
@@ -71,11 +82,7 @@ function reader(data: NotificationData, words: Words, timeZone: string) {
     const value = raw(key);
     const ms = value === undefined ? NaN : Date.parse(value);
     if (Number.isNaN(ms)) return value ?? words.missing;
-    const at = localDateTime(ms, timeZone);
-    // A deadline at midnight is the end of the day before: 24:00, as offices write it.
-    const endOfDay = deadline && at.hour === 0 && at.minute === 0 && at.second === 0;
-    const day = endOfDay ? localDateTime(ms - 1, timeZone) : at;
-    const clock = endOfDay ? '24:00' : `${String(at.hour).padStart(2, '0')}:${String(at.minute).padStart(2, '0')}`;
+    const { day, clock } = wallClock(ms, timeZone, deadline);
     return words.months ? `${day.day} ${words.months[day.month - 1]} ${clock}` : `${day.month}月${day.day}日 ${clock}`;
   };
   const duration = (key: string) => {

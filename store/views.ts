@@ -74,6 +74,16 @@ export interface UnitSummary {
   forfeitedAt?: string;
 }
 
+/** One household of a unit's approved roster, its name opened (null once erased). */
+export interface ApprovedEntry {
+  entry: number;
+  name: string | null;
+  category: string;
+  amount: number;
+  goods?: string;
+  fundingSource: string;
+}
+
 /** One unit's approved figures by category and funding source, for the upward report. */
 export interface AuditRow {
   at: string;
@@ -277,6 +287,29 @@ export function createViews({ pool, masterKeys }: { pool: Pool; masterKeys: Payl
     async standingRosterSize(campaignId: string, unitId: string): Promise<number> {
       const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM household_claims WHERE campaign_id = $1 AND unit_id = $2 AND approved', [campaignId, unitId]);
       return rows[0]!.n;
+    },
+
+    /**
+     * The unit's approved roster with the households' names opened, for the signed roster it prints
+     * (慰问名册): only for a caller the API let read it. An erased name (or campaign) reads as null.
+     */
+    async approvedRoster(campaignId: string, unitId: string): Promise<ApprovedEntry[]> {
+      const [{ rows }, key] = await Promise.all([
+        pool.query(
+          `SELECT c.upload_id, c.entry, e.name_sealed, e.category, e.amount, e.goods, e.funding_source FROM household_claims c JOIN roster_entries e USING (upload_id, entry)
+           WHERE c.campaign_id = $1 AND c.unit_id = $2 AND c.approved ORDER BY c.entry`,
+          [campaignId, unitId],
+        ),
+        dataKey(campaignId),
+      ]);
+      return rows.map((r) => ({
+        entry: r.entry,
+        name: key ? openField(key, r.name_sealed, { campaignId, column: 'roster_entries.name', rowId: `${r.upload_id}:${r.entry}` }) : null,
+        category: r.category,
+        amount: r.amount,
+        ...(r.goods ? { goods: r.goods } : {}),
+        fundingSource: r.funding_source,
+      }));
     },
 
     /** Approved and paid, per unit, category and funding source: the upward report's figures in one query. */

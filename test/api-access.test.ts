@@ -151,6 +151,9 @@ const campaignProbes: Record<string, (campaignId: string) => [method: string, pa
   decideObjection: (c) => ['POST', `/campaigns/${c}/units/community-1/objections/1/decision`, { outcome: 'dismiss', reason: '经核实该户符合条件' }],
   addHousehold: (c) => ['POST', `/campaigns/${c}/units/community-1/objections/1/addition`, { household: household(1) }],
   downloadRosterTemplate: (c) => ['GET', `/campaigns/${c}/units/community-1/roster-template.xlsx`],
+  printRoster: (c) => ['GET', `/campaigns/${c}/phases/visiting/units/community-1/roster.pdf`],
+  readReportXlsx: (c) => ['GET', `/campaigns/${c}/report.xlsx`],
+  readReportPdf: (c) => ['GET', `/campaigns/${c}/report.pdf`],
   // JSON, not a file: a caller let through is told 415.
   uploadRoster: (c) => ['POST', `/campaigns/${c}/phases/preparation/units/community-1/roster-uploads`, {}],
   uploadVisits: (c) => ['POST', `/campaigns/${c}/phases/visiting/units/community-1/visit-uploads`, {}],
@@ -188,6 +191,9 @@ const OWN_CAMPAIGN: Record<string, readonly number[]> = {
   decideObjection:      [503, 403, 403, 403, 403, 403],
   addHousehold:         [403, 403, 403, 503, 403, 403],
   downloadRosterTemplate: [409, 403, 403, 409, 403, 403], // 409 no-roster-rules: let through, the seeded plan has none
+  printRoster:          [409, 409, 403, 409, 403, 403], // 409 no-roster-rules, likewise
+  readReportXlsx:       [200, 200, 200, 403, 403, 403],
+  readReportPdf:        [200, 200, 200, 403, 403, 403],
   uploadRoster:         [403, 403, 403, 415, 403, 403],
   uploadVisits:         [403, 403, 403, 415, 403, 403],
   eraseHousehold:       [404, 403, 403, 403, 403, 403], // 404 NotOnRoster: let through, nothing approved yet
