@@ -10,11 +10,13 @@ export interface Bar {
 
 const COLOURS = ['#0b4f9c', '#a4161a', '#2e7d32'];
 const fmt = (n: number) => n.toLocaleString('zh-CN');
+/** A long name (a category with its examples) cut for the axis; the table beside has it whole. */
+const short = (label: string) => (label.length > 16 ? `${label.slice(0, 15)}…` : label);
 
 /** Horizontal bars, one group per label, one bar per series. */
 export function barChart(o: { title: string; series: string[]; bars: Bar[]; unit: string }): Html {
-  const labelWidth = 150;
-  const width = 640;
+  const labelWidth = 230;
+  const width = 760;
   const barHeight = 14;
   const groupHeight = o.series.length * barHeight + 10;
   const height = 30 + o.bars.length * groupHeight;
@@ -25,7 +27,7 @@ export function barChart(o: { title: string; series: string[]; bars: Bar[]; unit
 ${o.series.map((s, i) => html`<rect x="${labelWidth + i * 140}" y="6" width="12" height="12" fill="${COLOURS[i]}"></rect><text x="${labelWidth + i * 140 + 16}" y="17">${s}</text>`)}
 ${o.bars.map((b, gi) => {
   const y = 28 + gi * groupHeight;
-  return html`<text x="${labelWidth - 6}" y="${y + groupHeight / 2}" text-anchor="end">${b.label}</text>
+  return html`<text x="${labelWidth - 6}" y="${y + groupHeight / 2}" text-anchor="end">${short(b.label)}</text>
 ${b.values.map((v, i) => html`<rect x="${labelWidth}" y="${y + i * barHeight}" width="${scale(v).toFixed(1)}" height="${barHeight - 2}" fill="${COLOURS[i]}"></rect><text x="${labelWidth + scale(v) + 4}" y="${y + i * barHeight + 11}">${fmt(v)}</text>`)}`;
 })}
 </svg>

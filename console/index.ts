@@ -386,7 +386,11 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     v.res.status(200).type(found.route.response.mediaType!).set(file.headers ?? {}).set('Cache-Control', 'no-store').send(file.body);
   });
 
-  router.use((_req, _res, next) => next(new ConsoleError(404, 'not found')));
+  router.use(
+    handler(sessions, async (v) => {
+      throw new ConsoleError(404, v.say('没有这个页面。', 'No such page.'));
+    }),
+  );
   return router;
 }
 

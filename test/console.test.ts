@@ -151,7 +151,7 @@ describe('the console (chromium, dev server, real database)', () => {
     await audit(reviewer, '07-review-queue');
     await reviewer.getByRole('link', { name: /审核/ }).first().click();
     await reviewer.getByRole('button', { name: '删减所选' }).click();
-    await expect(reviewer.getByRole('alert').first().textContent()).resolves.toContain('请至少勾选一户');
+    await expect(reviewer.locator('#strike-entry-error').textContent()).resolves.toContain('请至少勾选一户');
     await reviewer.locator('#strike-2').check();
     await reviewer.getByLabel('删减理由').fill('经入户核实不符合条件');
     await reviewer.getByRole('button', { name: '删减所选' }).click();

@@ -40,7 +40,7 @@ export function unitPage(ctx: PageContext, o: { view: UnitView; title: string; t
   const fileForm = (phase: PhaseName, form: 'roster' | 'visits', action: string, label: string, button: string) => {
     const error = errorIn(phase, form);
     return html`<form method="post" action="${action}" enctype="multipart/form-data">${csrfField(ctx)}${keyField(forms.key)}
-${error ? html`${notice('error', error.message)}${error.problems?.length ? problemsTable(error.problems) : ''}` : ''}
+${error ? (error.problems?.length ? html`${notice('error', say(`文件有 ${error.problems.length} 处问题,未作任何登记。请对照下表修改后重新上传:`, `The file has ${error.problems.length} problem(s); nothing was recorded. Mend the rows below and upload it again:`))}${problemsTable(error.problems)}` : notice('error', error.message)) : ''}
 <div class="field${error ? ' has-error' : ''}"><label for="f-${form}-${phase}">${label}</label><input id="f-${form}-${phase}" name="file" type="file" accept=".xlsx,.csv" required ${error ? html`aria-invalid="true"` : ''}></div>
 <button type="submit">${button}</button></form>`;
   };
@@ -68,12 +68,12 @@ ${state && phase === 'visiting' && (open || state.status === 'approved' || state
   ? html`<p>${say(`已走访 ${state.visited} 户,已发放 ${state.paid} 元`, `${state.visited} households visited, ${state.paid} CNY paid`)}</p>
 ${fileForm(phase, 'visits', `/console/campaigns/${id}/units/${unit}/visits`, say('走访记录文件(XLSX 或 CSV,按名册序号)', 'Visits file (XLSX or CSV, by roster entry)'), say('批量登记走访', 'Record the visits'))}`
   : ''}
-${state && state.rosterSize > 0 ? html`<p><a class="print-roster" href="${fileLink(roster)}">${say('打印签字名册 (PDF)', 'Print the signed roster (PDF)')}</a></p>` : ''}
+${state && (state.rosterSize > 0 || (state.status === 'approved' && state.submissions.some((s) => s.households))) ? html`<p><a class="print-roster" href="${fileLink(roster)}">${say('打印签字名册 (PDF)', 'Print the signed roster (PDF)')}</a></p>` : ''}
 ${phase === 'publicity' && o.noticePath ? html`<p>${say('公示链接', 'Notice link')}: <a href="${o.noticePath}">${say('查看公示', 'Open the notice')}</a></p>` : ''}
 </section>`;
   });
   const body = html`${forms.done ? notice('done', forms.done) : ''}
 <p>${o.title}</p>
-<div class="columns">${sections}</div>`;
+<div class="phases">${sections}</div>`;
   return page(ctx, `${unitName} · ${say('我的阶段', 'My phases')}`, body, { wide: true });
 }
