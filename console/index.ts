@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import express, { type Router } from 'express';
 import type { Principal } from '../api/access';
@@ -21,6 +20,7 @@ import { signInPage } from './pages/sign-in';
 import { unitPage, type FileProblem, type UnitView } from './pages/unit';
 import { submittedRoster, unitPlaces, visitsByDay } from './reads';
 import { SESSION_COOKIE, SESSION_HOURS, Sessions } from './sessions';
+import { CONSOLE_CSS } from './styles';
 import { all, ConsoleError, param, cookieOptions, explain, formKey, handler, one, parseCookies, sendPage, signedIn, type Visit } from './web';
 
 // The console, mounted at /console by the API process (api/app.ts): pages for coordinators,
@@ -31,10 +31,7 @@ export interface ConsoleDeps extends OperationDeps {
   authenticator: Authenticator;
 }
 
-const ASSETS: Record<string, { file: string; type: string }> = {
-  'htmx.min.js': { file: require.resolve('htmx.org/dist/htmx.min.js'), type: 'text/javascript' },
-  'console.css': { file: join(__dirname, 'assets', 'console.css'), type: 'text/css' },
-};
+const HTMX = require.resolve('htmx.org/dist/htmx.min.js');
 
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
@@ -67,11 +64,12 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     res.set({ 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'same-origin' });
     next();
   });
-  router.get('/assets/:name', (req, res, next) => {
-    const asset = ASSETS[req.params.name];
-    if (!asset) return next();
-    res.type(asset.type).set('Cache-Control', 'public, max-age=3600');
-    createReadStream(asset.file).on('error', next).pipe(res);
+  router.get('/assets/htmx.min.js', (_req, res, next) => {
+    res.type('text/javascript').set('Cache-Control', 'public, max-age=3600');
+    createReadStream(HTMX).on('error', next).pipe(res);
+  });
+  router.get('/assets/console.css', (_req, res) => {
+    res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(CONSOLE_CSS);
   });
   router.get('/lang', (req, res) => {
     const to = req.query.to === 'en' ? 'en' : 'zh-CN';

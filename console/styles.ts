@@ -1,4 +1,5 @@
-/* One stylesheet, no framework: system fonts with the CJK ones offices have, high contrast. */
+// The console's one stylesheet, a module rather than a file so the build (tsc to dist/) carries it.
+export const CONSOLE_CSS = `/* One stylesheet, no framework: system fonts with the CJK ones offices have, high contrast. */
 :root { --ink: #1b1b1b; --muted: #4a4a4a; --line: #c8c8c8; --accent: #a4161a; --link: #0b4f9c; --bg: #fafaf7;
   --open: #fff3bf; --submitted: #cfe2ff; --approved: #c3e6cb; --rejected: #f5c2c7; --forfeited: #6c757d; --scheduled: #eeeeee; --cancelled: #d6d6d6; }
 * { box-sizing: border-box; }
@@ -53,3 +54,4 @@ ul.plain { padding-left: 1.2rem; }
 fieldset { border: 1px solid var(--line); padding: .5rem; margin: 0 0 1rem; }
 .phases { display: grid; grid-template-columns: 1fr; gap: 1rem; }
 @media (min-width: 1000px) { .phases { grid-template-columns: 1fr 1fr; } }
+`;
