@@ -57,10 +57,14 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   const reply = operations(deps);
   const op = async (...args: Parameters<typeof reply>) => (await reply(...args)).body;
   const { campaigns } = deps.context;
+  // 催办 is another branch's route: the console offers it once the route table has it.
+  const urgeRoute = deps.routes.find((r) => r.method === 'post' && r.path === '/campaigns/:campaignId/phases/:phase/units/:unitId/urge');
   const get = (path: string, run: (v: Visit) => Promise<void>) => router.get(path, handler(sessions, run));
   const post = (path: string, run: (v: Visit) => Promise<void>) => router.post(path, handler(sessions, run));
 
   router.use((_req, res, next) => {
+    // Metrics and request logs count the console as one route (its paths carry ids).
+    res.locals.route = '/console';
     res.set({ 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'same-origin' });
     next();
   });
@@ -161,7 +165,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
           units[p.name] = new Map(view.units.map((u) => [u.unitId, u]));
         }),
     );
-    return { campaign, plan, units, now: Date.now() };
+    return { campaign, plan, units, now: Date.now(), canUrge: urgeRoute !== undefined };
   };
   const DONE: Record<string, [string, string]> = {
     started: ['活动已开始。', 'The campaign has started.'],
@@ -176,6 +180,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     visits: ['走访记录已登记。', 'The visits were recorded.'],
     objection: ['异议已提交,谢谢。', 'Your objection was received; thank you.'],
     pending: ['已收到,正在处理,请稍后刷新。', 'Received and still being processed; reload shortly.'],
+    urged: ['已催办,单位将立即收到提醒。', 'Urged: the unit is reminded now.'],
   };
   const doneOf = (v: Visit) => {
     const words = typeof v.req.query.done === 'string' ? DONE[v.req.query.done] : undefined;
@@ -221,6 +226,14 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   boardAction('sign-off', 'sign-off', (v, principal, campaignId) => op(principal, 'signOffPhase', { params: { campaignId, phase: one(v, 'phase') }, body: one(v, 'note').trim() ? { note: one(v, 'note') } : {}, key: formKey(v) }), 'signed-off', { note: 'note' });
   boardAction('reinstate', 'reinstate', (v, principal, campaignId) => op(principal, 'reinstateUnit', { params: { campaignId, unitId: one(v, 'unitId') }, body: { reason: one(v, 'reason') }, key: formKey(v) }), 'reinstated', { reason: 'reason' });
   boardAction('cancel', 'cancel', (v, principal, campaignId) => op(principal, 'cancelCampaign', { params: { campaignId }, body: { reason: one(v, 'reason') }, key: formKey(v) }), 'cancelled', { reason: 'reason' });
+
+  post('/campaigns/:campaignId/phases/:phase/units/:unitId/urge', async (v) => {
+    if (!urgeRoute) throw new ConsoleError(404, v.say('暂不支持催办。', 'Urging is not available.'));
+    await op(signedIn(v), urgeRoute.operationId, { params: reviewTarget(v), body: {}, key: formKey(v) }).catch((err: unknown) => {
+      if (!(err instanceof StillPending)) throw err;
+    });
+    v.res.redirect(303, `/console/campaigns/${param(v, 'campaignId')}?done=urged`);
+  });
 
   get('/campaigns/:campaignId/report', async (v) => {
     const campaignId = param(v, 'campaignId');

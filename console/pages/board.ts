@@ -18,6 +18,8 @@ export interface Board {
   /** Each started phase's units, by unit id. */
   units: Partial<Record<PhaseName, Map<string, UnitSummary>>>;
   now: number;
+  /** The urge route (催办) is in the API's table (it comes with the channels work): offer the button. */
+  canUrge: boolean;
 }
 
 const LIVE_EVERY = '3s';
@@ -31,6 +33,7 @@ export function boardLive(ctx: PageContext, board: Board): Html {
   const overdue = all.filter((u) => u.status === 'forfeited' || ((u.status === 'open' || u.status === 'rejected') && Date.parse(u.cutoff) < board.now));
   const awaitingReview = all.filter((u) => u.status === 'submitted');
   const awaitingSignOff = board.campaign.phases.filter((p) => p.status === 'awaiting-sign-off');
+  const notIn = all.filter((u) => u.phase === board.campaign.currentPhase && (u.status === 'open' || u.status === 'rejected') && Date.parse(u.cutoff) >= board.now);
   const legend = ['scheduled', 'open', 'submitted', 'rejected', 'approved', 'forfeited'];
   return html`<div id="live" hx-get="/console/campaigns/${board.campaign.campaignId}/live" hx-trigger="every ${LIVE_EVERY}" hx-swap="outerHTML">
 <p>${say('状态', 'Status')}: <strong>${statusName(board.campaign.status, say)}</strong>${board.campaign.currentPhase ? html` · ${say('当前', 'now')}: ${phaseName(board.campaign.currentPhase, say)}` : ''}</p>
@@ -48,6 +51,8 @@ export function boardLive(ctx: PageContext, board: Board): Html {
 ${overdue.length ? html`<ul class="plain">${overdue.map((u) => html`<li>${u.unitName} · ${phaseName(u.phase, say)} · ${statusName(u.status, say)} · ${say('截止', 'cutoff')} ${localTime(u.cutoff, tz, lang)}</li>`)}</ul>` : html`<p>${say('无', 'None')}</p>`}</section>
 <section class="card" aria-labelledby="h-review"><h2 id="h-review">${say('待审核', 'Awaiting review')} (${awaitingReview.length})</h2>
 ${awaitingReview.length ? html`<ul class="plain">${awaitingReview.map((u) => html`<li>${u.unitName} · ${phaseName(u.phase, say)} · ${say('审核人', 'reviewer')} ${u.supervisor}</li>`)}</ul>` : html`<p>${say('无', 'None')}</p>`}</section>
+<section class="card" aria-labelledby="h-waiting"><h2 id="h-waiting">${say('未报送', 'Not yet in')} (${notIn.length})</h2>
+${notIn.length ? html`<ul class="plain">${notIn.map((u) => html`<li>${u.unitName} · ${say('截止', 'cutoff')} ${localTime(u.cutoff, tz, lang)}${board.canUrge ? html` <form method="post" action="/console/campaigns/${board.campaign.campaignId}/phases/${u.phase}/units/${u.unitId}/urge" class="inline">${csrfField(ctx)}<button type="submit" class="secondary">${say('催办', 'Urge')}<span class="visually-hidden"> ${u.unitName}</span></button></form>` : ''}</li>`)}</ul>` : html`<p>${say('无', 'None')}</p>`}</section>
 <section class="card" aria-labelledby="h-signoff"><h2 id="h-signoff">${say('待签批', 'Awaiting sign-off')} (${awaitingSignOff.length})</h2>
 ${awaitingSignOff.length ? html`<ul class="plain">${awaitingSignOff.map((p) => html`<li>${phaseName(p.name, say)} · ${say(`通过 ${p.approved} / 参与 ${p.participants}`, `${p.approved} of ${p.participants} approved`)}</li>`)}</ul>` : html`<p>${say('无', 'None')}</p>`}</section>
 </div>
