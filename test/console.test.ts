@@ -117,6 +117,8 @@ describe('the console (chromium, dev server, real database)', () => {
     // The clerk: the open phase with its cutoff in Beijing time, a roster with two bad rows.
     const clerk = await signedInPage(tokens.unit);
     await audit(clerk, '04-home-unit');
+    // The API's access table holds here too: another unit's page is refused.
+    expect((await clerk.goto(`${api.url}/console/campaigns/${plan.id}/units/hongqi`))?.status()).toBe(403);
     await clerk.goto(`${api.url}/console/campaigns/${plan.id}/units/${UNIT}`);
     await eventually(async () => {
       await clerk.reload();
