@@ -8,6 +8,7 @@ import { createEncryptionCodec } from '../config/codec';
 import { People } from '../store/people';
 import { authorize, NOTICE_ACTOR, NOTICE_OPERATIONS, type Principal, type Target } from './access';
 import { adminRoutes } from './admin-routes';
+import { consoleRouter } from '../console';
 import { documentRoutes } from './document-routes';
 import { Authenticator, FailureLimiter } from './authentication';
 import { Campaigns, type Caller } from './campaigns';
@@ -161,6 +162,8 @@ export function createApp({ config, temporal, pool, log = pinoLine, figures }: A
     metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text), next);
   });
   app.use('/codec', codecCors(config.api.codecCorsOrigins));
+  // The web console (console/): its own pages and forms, acting through this route table as the session's principal.
+  app.use('/console', consoleRouter({ config, temporal, pool, routes: allRoutes, authenticator, context: { people, campaigns, updates, readiness, codec, notices, location, openapi: () => document, docsHtml: () => html } }));
   // Files are taken as they are, on their routes only; every other body is JSON.
   for (const route of allRoutes.filter((r) => r.upload)) app.post(route.path, express.raw({ type: Object.values(FILE_MEDIA_TYPES), limit: UPLOAD_LIMIT }));
   app.use(express.json({ limit: config.api.bodyLimit }));
@@ -189,7 +192,7 @@ export function createApp({ config, temporal, pool, log = pinoLine, figures }: A
   return app;
 }
 
-function parse(schema: z.ZodType | undefined, value: unknown, status: 400 | 404, where: string): unknown {
+export function parse(schema: z.ZodType | undefined, value: unknown, status: 400 | 404, where: string): unknown {
   if (!schema) return undefined;
   // PostgreSQL text cannot hold NUL: refused here, naming the field, before anything is written.
   const nul = nulPath(value);
