@@ -90,7 +90,7 @@ describe('the production topology under faults (npm run stack)', () => {
     calmWorker = calm.worker;
     calmRunning = calmWorker.run();
     calmQueue = calm.taskQueue;
-  }, 240_000);
+  }, 360_000);
 
   afterAll(async () => {
     await browser?.close();
