@@ -48,6 +48,11 @@ export const temporalUnavailable = (): ApiError =>
     headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
   });
 
+export const databaseUnavailable = (): ApiError =>
+  new ApiError(503, 'database-unavailable', `记录库 (PostgreSQL) 未响应,请 ${RETRY_AFTER_SECONDS} 秒后重试,POST 请用同一 Idempotency-Key (the record (PostgreSQL) did not answer; retry in ${RETRY_AFTER_SECONDS} s, with the same Idempotency-Key for a POST)`, {
+    headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+  });
+
 type FailureType = UnitPhaseFailureType | (typeof CampaignFailure)[keyof typeof CampaignFailure];
 
 /** The codes the API answers by itself (not a workflow's refusal). */
@@ -243,7 +248,7 @@ export function toApiError(err: unknown): ApiError {
   const grpc = isGrpcServiceError(err) ? err : err instanceof ServiceError && isGrpcServiceError(err.cause) ? err.cause : undefined;
   const fromGrpc = grpc && fromGrpcCode(grpc.code, grpc.details);
   if (fromGrpc) return fromGrpc;
-  if (isDatabaseUnavailable(err)) return new ApiError(503, 'database-unavailable', `the record (PostgreSQL) did not answer; retry in ${RETRY_AFTER_SECONDS} s (with the same Idempotency-Key for a POST)`, { headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } });
+  if (isDatabaseUnavailable(err)) return databaseUnavailable();
   if (err instanceof ServiceError || isConnectionError(err)) return temporalUnavailable();
   if (isBodyParserError(err)) {
     const known = BODY_ERRORS[err.type];

@@ -9,7 +9,7 @@ import { lazyTemporalClient } from './temporal-client';
 
 async function main() {
   const config = loadConfig();
-  const pool = await openDatabase({ url: config.database.url, max: config.database.poolSize });
+  const pool = await openDatabase({ url: config.database.url, max: config.database.poolSize, connectTimeoutMs: config.database.connectTimeoutMs });
   const { client, connection } = lazyTemporalClient(config);
   const server = createApp({ config, temporal: client, pool }).listen(config.api.port, () => {
     const { port } = server.address() as AddressInfo;

@@ -1,9 +1,12 @@
 import type { Client } from '@temporalio/client';
-import { ApiError, RETRY_AFTER_SECONDS, temporalUnavailable } from './errors';
+import type { Pool } from 'pg';
+import { ApiError, RETRY_AFTER_SECONDS, databaseUnavailable, temporalUnavailable } from './errors';
 
-// Ready means the system can act on a request: Temporal answers and at least one worker polls the
-// workflow task queue (DescribeTaskQueue's pollers). Asked at most every CACHE_MS, so a load
-// balancer probing /ready often costs Temporal one call per interval.
+// Ready means the system can act on a request: the record (PostgreSQL) answers, Temporal answers
+// and at least one worker polls the workflow task queue (DescribeTaskQueue's pollers). Every read
+// and every write needs the record, so an API whose database is gone is taken out of the balancer
+// too. Asked at most every CACHE_MS, so a load balancer probing /ready often costs each one call
+// per interval.
 
 const CACHE_MS = 2_000;
 /**
@@ -24,16 +27,29 @@ export class ReadinessProbe {
   constructor(
     private readonly temporal: Client,
     private readonly taskQueue: string,
+    private readonly database: Pick<Pool, 'query'>,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The readiness, or a 503 saying why not: Temporal not reached, or no worker polling. */
+  /** The readiness, or a 503 saying why not: Temporal not reached, no worker polling, or the record not reached. */
   check(): Promise<Readiness> {
     if (!this.last || this.now() - this.last.at >= CACHE_MS) this.last = { at: this.now(), answer: this.ask() };
     return this.last.answer;
   }
 
   private async ask(): Promise<Readiness> {
+    // Both at once, so an answer takes the longer of the two, not their sum; Temporal's reason first.
+    const database = this.database.query('SELECT 1').then(
+      () => undefined,
+      () => databaseUnavailable(),
+    );
+    const readiness = await this.askTemporal();
+    const unavailable = await database;
+    if (unavailable) throw unavailable;
+    return readiness;
+  }
+
+  private async askTemporal(): Promise<Readiness> {
     let pollers;
     try {
       ({ pollers } = await this.temporal.workflowService.describeTaskQueue({

@@ -253,7 +253,7 @@ export const routes: Route[] = [
     operationId: 'readiness',
     method: 'get',
     path: '/ready',
-    summary: 'Ready to act: Temporal answers and a worker polls the task queue (checked at most every 2 s). 503 with Retry-After and the reason (temporal-unavailable, no-worker) otherwise.',
+    summary: 'Ready to act: the record (PostgreSQL) and Temporal answer and a worker polls the task queue (checked at most every 2 s). 503 with Retry-After and the reason (temporal-unavailable, no-worker, database-unavailable) otherwise.',
     tag: 'operations',
     response: { status: 200, description: 'ready', schema: readinessSchema },
     errors: [503],

@@ -111,6 +111,8 @@ const envSchema = z.object({
   /** The system of record (PostgreSQL): campaigns, rosters, visits, objections, reports, audit. */
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** How long a connection (new, or free from a busy pool) may take before the query fails. */
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   /** HMAC key for household ID numbers (one household once per campaign), its own secret. */
   HOUSEHOLD_KEY_SECRET: z.string().min(32, 'at least 32 characters'),
   /** E-mail notifications: the SMTP server as a URL (smtp://user:pass@host:587, smtps://… for TLS on 465), or host and port. */
@@ -143,7 +145,7 @@ export interface Config {
   };
   webhookSigningSecret: string;
   payloadKeys: PayloadKeys;
-  database: { url: string; poolSize: number };
+  database: { url: string; poolSize: number; connectTimeoutMs: number };
   householdKeySecret: string;
   worker: {
     workflowBundlePath?: string;
@@ -192,7 +194,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     webhookSigningSecret: e.WEBHOOK_SIGNING_SECRET,
     payloadKeys: { keys: e.PAYLOAD_KEYS, activeKeyId },
-    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS },
     householdKeySecret: e.HOUSEHOLD_KEY_SECRET,
     worker: {
       workflowBundlePath: e.WORKER_WORKFLOW_BUNDLE,

@@ -8,11 +8,19 @@ types.setTypeParser(1700, (v) => Number(v));
 export interface DatabaseOptions {
   url: string;
   max?: number;
+  /**
+   * How long to wait for a connection (a new one, or a free one when all are busy) before failing
+   * (DATABASE_CONNECT_TIMEOUT_MS). Without it a request or activity waits as long as an unanswering
+   * server or an exhausted pool lets it: past the activity's timeout, with nothing said.
+   */
+  connectTimeoutMs?: number;
 }
 
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+
 /** Opens the pool and brings the schema up to date before anything uses it. */
-export async function openDatabase({ url, max = 10 }: DatabaseOptions): Promise<Pool> {
-  const pool = new Pool({ connectionString: url, max });
+export async function openDatabase({ url, max = 10, connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS }: DatabaseOptions): Promise<Pool> {
+  const pool = new Pool({ connectionString: url, max, connectionTimeoutMillis: connectTimeoutMs });
   // An idle client's error (the server restarted) must not crash the process: the pool replaces it.
   pool.on('error', () => {});
   await migrate(pool);

@@ -102,13 +102,13 @@ install_ui() {
   echo "temporal UI server: installed at $ui_dir"
 }
 
-# all: what npm test needs.
+# all: what npm test needs (test/stack.test.ts runs the production server, its SQL tool and the UI server).
 case "${1:-all}" in
   cli) install_cli ;;
   test-server) install_test_server ;;
   server) install_server ;;
   ui) install_ui ;;
   stack) install_server; install_ui ;;
-  all) install_cli; install_test_server ;;
+  all) install_cli; install_test_server; install_server; install_ui ;;
   *) echo "usage: $0 [cli|test-server|server|ui|stack|all]" >&2; exit 2 ;;
 esac

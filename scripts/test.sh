@@ -23,7 +23,7 @@ close() {
 }
 
 # Without these nothing else can run: a failure here is one failed step, and the run stops.
-step install bash -c 'bash scripts/ensure-deps.sh && bash scripts/install-temporal.sh && bash scripts/install-postgres.sh && bash scripts/install-chromium.sh'
+step install bash -c 'bash scripts/ensure-deps.sh && bash scripts/install-temporal.sh all && bash scripts/install-postgres.sh && bash scripts/install-chromium.sh'
 if (( failed )); then close; fi
 
 step typecheck npx tsc --noEmit -p .

@@ -17,7 +17,7 @@ async function main() {
   const dataConverter = encryptingDataConverter(config.payloadKeys);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const clientConnection = await Connection.connect(temporalConnectionOptions(config));
-  const pool = await openDatabase({ url: config.database.url, max: config.database.poolSize });
+  const pool = await openDatabase({ url: config.database.url, max: config.database.poolSize, connectTimeoutMs: config.database.connectTimeoutMs });
   try {
     const added = await ensureSearchAttributes(connection, config.temporal.namespace);
     if (added.length) console.log(JSON.stringify({ event: 'search-attributes-registered', added }));

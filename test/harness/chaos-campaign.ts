@@ -2,6 +2,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Campaigns } from '../../api/campaigns';
 import type { CampaignPlan, PhaseName } from '../../domain/plan';
+import { POSTMARK_GRACE_MS } from '../../domain/unit-phase';
 import type { TestStore } from './postgres';
 import type { CampaignDriver } from './campaign-driver';
 import { household, subDistrictSpringPlan } from './plans';
@@ -14,16 +15,32 @@ import type { WebhookReceiver } from './webhook-receiver';
 export const PHASE_SECONDS = 20;
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-/** The plan, timed from t0: four phases of 20 s each (by default), one after the other, all moving on by themselves. */
+/**
+ * The plan, timed from t0: four phases of 20 s each (by default), one after the other, all moving
+ * on by themselves. Two of them are longer where the script needs it, so that no outcome depends
+ * on how loaded the machine is:
+ * - preparation lasts twice as long: its reminder, 5 s before the cutoff, goes to the units that
+ *   have not submitted by then, and the two that submit at the opening must have got through;
+ * - publicity opens only after the postmark grace: community-3 forfeits in preparation, and a phase
+ *   closes only once its last unit has, POSTMARK_GRACE_MS after the cutoff. A phase planned to open
+ *   sooner opens late, and one this short would have passed its own cutoff, every unit forfeiting.
+ */
 export function chaosPlan(id: string, t0: number, webhook: (p: string) => string, phaseSeconds = PHASE_SECONDS): CampaignPlan {
   const plan = subDistrictSpringPlan({ id, webhook, units: 3 });
   const iso = (s: number) => new Date(t0 + s * 1000).toISOString();
+  const timing = [
+    { seconds: 2 * phaseSeconds, gap: POSTMARK_GRACE_MS / 1000 + 5 },
+    { seconds: phaseSeconds, gap: 1 },
+    { seconds: phaseSeconds, gap: 1 },
+    { seconds: phaseSeconds, gap: 0 },
+  ];
+  const opensAt = timing.map((_, i) => timing.slice(0, i).reduce((sum, t) => sum + t.seconds + t.gap, 0));
   return {
     ...plan,
     phases: plan.phases.map((p, i) => ({
       ...p,
-      opensAt: iso(i * (phaseSeconds + 1)),
-      cutoff: iso(i * (phaseSeconds + 1) + phaseSeconds),
+      opensAt: iso(opensAt[i]!),
+      cutoff: iso(opensAt[i]! + timing[i]!.seconds),
       reminders: i === 0 ? ['PT5S'] : [],
       reviewWithin: 'PT1H',
       advance: 'automatic' as const,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,14 +27,25 @@ const freePort = () =>
     });
   });
 
-export async function startTestPostgres(): Promise<PostgresServer> {
+export interface TestPostgres extends PostgresServer {
+  /** Stops the server and deletes its temporary directory (stop() alone keeps it, for a restart on the same data). */
+  remove(): Promise<void>;
+}
+
+export async function startTestPostgres(): Promise<TestPostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'relief-pg-'));
   // The server runs as the postgres user, who must reach its data directory.
   chmodSync(dir, 0o755);
   const server = await startPostgres({ dataDir: join(dir, 'data'), port: await freePort(), database: TEMPLATE, durable: false });
   const pool = await openDatabase({ url: server.url, max: 1 });
   await pool.end();
-  return server;
+  return {
+    ...server,
+    async remove() {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** The admin URL of the run's server (global-setup sets it for every jest worker). */
