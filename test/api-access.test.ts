@@ -1,5 +1,4 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
@@ -15,6 +14,7 @@ import { startApi, type ApiResponse, type RunningApi } from './harness/api';
 import { household, unionWinterPlan } from './harness/plans';
 import { createRecords } from '../store/records';
 import { TEST_PAYLOAD_KEYS_ENV, WEBHOOK_SECRET } from './harness/temporal';
+import { freePort } from './harness/ports';
 
 // Who may do what, against a real PostgreSQL. Two organizations each run a campaign with units
 // community-1 and community-2 (supervised by rights-dept and audit-office). People, memberships
@@ -42,14 +42,6 @@ let config: Config;
 let api: RunningApi;
 const tokens = {} as Record<OrgName, Record<Caller, string>>;
 const personIds = {} as Record<OrgName, Record<Caller | 'spare', string>>;
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 /** A campaign in the record as the API's start writes it (its workflow never starts: Temporal is away). */
 async function seedCampaign(campaignId: string, organizationId: string | null): Promise<void> {

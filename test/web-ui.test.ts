@@ -1,5 +1,4 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -16,6 +15,7 @@ import { apiConfig, eventually, startApi, TOKENS, withPreparationSoon, type Runn
 import { createDevServerEnv, createTestWorker, uniqueId, WEBHOOK_SECRET } from './harness/temporal';
 import { unionWinterPlan } from './harness/plans';
 import { WebhookReceiver } from './harness/webhook-receiver';
+import { freePort } from './harness/ports';
 
 // The managers' view: the dev server's Web UI in Debian's chromium (never a downloaded browser),
 // finding a running campaign by its search attributes; and the list queries the README gives managers.
@@ -23,15 +23,6 @@ import { WebhookReceiver } from './harness/webhook-receiver';
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', 'test-artifacts');
 const CUTOFF_IN_MS = 30_000;
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 
 describe('the Temporal Web UI (dev server, Debian chromium)', () => {
   let env: TestWorkflowEnvironment;

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
@@ -10,22 +9,13 @@ import { createRecords, type Records } from '../../store/records';
 import { createViews, type Views } from '../../store/views';
 import { scoped } from './per-test';
 import { TEST_PAYLOAD_KEYS } from './temporal';
+import { freePort } from './ports';
 
 // One real PostgreSQL server for the whole test run (started by global-setup, in a temporary data
 // directory), and a fresh database per test file made from a migrated template in milliseconds.
 
 const TEMPLATE = 'relief_template';
 export const TEST_HOUSEHOLD_KEY_SECRET = 'test-household-key-secret-0123456789abcdef';
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 export interface TestPostgres extends PostgresServer {
   /** Stops the server and deletes its temporary directory (stop() alone keeps it, for a restart on the same data). */
