@@ -6,8 +6,10 @@ import type { z } from 'zod';
 import type { Config } from '../config';
 import { createEncryptionCodec } from '../config/codec';
 import { People } from '../store/people';
-import { authorize, NOTICE_ACTOR, NOTICE_OPERATIONS, type Principal, type Target } from './access';
+import { authorize, NOTICE_ACTOR, NOTICE_OPERATIONS, substituteActor, type Principal, type Target } from './access';
 import { adminRoutes } from './admin-routes';
+import { delegationRoutes, type NotificationDesk } from './delegation-routes';
+import { createNotificationDispatcher } from '../activities/dispatcher';
 import { Authenticator, FailureLimiter } from './authentication';
 import { Campaigns, type Caller } from './campaigns';
 import { codecCors } from './codec';
@@ -52,7 +54,7 @@ const PENDING_RETRY_AFTER_SECONDS = 2;
 const UPLOAD_LIMIT = '16mb';
 
 /** Every operation: the campaigns' and the administrators'. */
-export const allRoutes: Route[] = [...routes, ...adminRoutes];
+export const allRoutes: Route[] = [...routes, ...adminRoutes, ...delegationRoutes];
 
 export function createApp({ config, temporal, pool, log = pinoLine, figures }: AppDeps): Express {
   const app = express();
@@ -67,6 +69,7 @@ export function createApp({ config, temporal, pool, log = pinoLine, figures }: A
   const authenticator = new Authenticator(people, config.api.tokens, new FailureLimiter(config.api.authFailuresPerMinute), log);
   const idempotency = new IdempotencyStore();
   const notices = new NoticeLinks(config.webhookSigningSecret);
+  const notifications: NotificationDesk = { records, dispatch: createNotificationDispatcher({ client: temporal, taskQueue: config.temporal.notifyTaskQueue, records }).dispatchNotification };
   const codec = createEncryptionCodec(config.payloadKeys);
   const document = openApiDocument(allRoutes, config.api.publicUrl);
   const html = docsPage(document);
@@ -97,7 +100,7 @@ export function createApp({ config, temporal, pool, log = pinoLine, figures }: A
     const principal: Principal | undefined = route.action ? await authenticator.authenticate(req, route.path) : undefined;
     const params = parse(route.params, req.params, 404, 'path');
     // Before the handler and before the body is read: the campaign and unit in the path decide.
-    if (route.action) await authorize(pool, principal!, route.action, (params ?? {}) as Target);
+    const standIn = route.action ? await authorize(pool, principal!, route.action, (params ?? {}) as Target) : undefined;
     const query = parse(route.query, req.query, 400, 'query');
     const body = parse(route.body, req.body ?? {}, 400, 'body');
     const file = route.upload ? uploadedFile(req) : undefined;
@@ -106,7 +109,8 @@ export function createApp({ config, temporal, pool, log = pinoLine, figures }: A
       throw new ApiError(400, 'invalid-idempotency-key', `Idempotency-Key must match ${IDEMPOTENCY_KEY_PATTERN.source}`);
     }
     // Scoped by operation and subject, so one key reused on another action or by another caller is a new request.
-    const actor = principal ?? ((NOTICE_OPERATIONS as readonly string[]).includes(route.operationId) ? { subject: NOTICE_ACTOR } : undefined);
+    // A substitute's acts are recorded as its own, for the reviewer it stands in for.
+    const actor = standIn ? { subject: substituteActor(principal!.subject, standIn.reviewerId) } : principal ?? ((NOTICE_OPERATIONS as readonly string[]).includes(route.operationId) ? { subject: NOTICE_ACTOR } : undefined);
     const requestId = `${route.operationId}:${actor?.subject}:${key ?? randomUUID()}`;
     const callerAt = (receivedAt: string): Caller | undefined => actor && { principal: actor, requestId, receivedAt };
     const context = (receivedAt: string): RouteContext => ({
@@ -122,6 +126,7 @@ export function createApp({ config, temporal, pool, log = pinoLine, figures }: A
       readiness,
       codec,
       notices,
+      notifications,
       location,
       openapi: () => document,
       docsHtml: () => html,

@@ -58,7 +58,8 @@ type ApiCode =
   | 'method-not-allowed' | 'campaign-exists' | 'idempotency-key-reused' | 'idempotency-key-in-use' | 'refused-by-temporal'
   | 'temporal-unavailable' | 'database-unavailable' | 'no-worker' | 'internal'
   | 'no-organization' | 'not-in-plan' | 'too-many-failures'
-  | 'unsupported-media-type' | 'invalid-file' | 'no-roster-rules' | 'CampaignRunning';
+  | 'unsupported-media-type' | 'invalid-file' | 'no-roster-rules' | 'CampaignRunning'
+  | 'reviewer-not-found' | 'not-a-colleague' | 'substitution-not-found';
 
 export type ErrorCode = FailureType | ApiCode;
 
@@ -150,6 +151,10 @@ export const REPLAY: Record<ErrorCode, Replay> = {
   TooManyVisits: 'replay',
   // Fixed by the plan (units, supervisors never change) or by the past.
   'unit-not-found': 'replay',
+  'reviewer-not-found': 'replay',
+  'substitution-not-found': 'replay',
+  // A substitute: the colleague may be added to the organization before the retry.
+  'not-a-colleague': 'afresh',
   UnknownUnit: 'replay',
   'campaign-exists': 'replay',
   CutoffPassed: 'replay',
