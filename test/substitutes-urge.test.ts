@@ -1,5 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { apiConfig, eventually, startApi, withPreparationSoon, type RunningApi } from './harness/api';
+import { apiConfig, eventually, startApi, withPreparationSoon, type ApiResponse, type RunningApi } from './harness/api';
 import { unionWinterPlan } from './harness/plans';
 import type { TestStore } from './harness/postgres';
 import { createDevServerEnv, createTestWorker, uniqueId, WEBHOOK_SECRET } from './harness/temporal';
@@ -42,7 +42,7 @@ afterAll(async () => {
   await receiver?.stop();
 });
 
-const ok = async (response: Promise<{ status: number; body: any }>, status: number) => {
+const ok = async (response: Promise<ApiResponse>, status: number) => {
   const r = await response;
   expect({ status: r.status, body: r.body }).toMatchObject({ status });
   return r.body;
