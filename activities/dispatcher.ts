@@ -2,38 +2,68 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { renderNotification } from '../domain/notification-text';
 import type { Records } from '../store/records';
-import type { deliverNotification } from '../workflows/notification/workflow';
-import type { Dispatch, Notification } from '../workflows/notification/messages';
+import type { deliverDigest, deliverNotification } from '../workflows/notification/workflow';
+import type { Delivery, Dispatch, Notification } from '../workflows/notification/messages';
 
 export interface DispatcherDeps {
   client: Client;
   /** The task queue delivery workflows run on. */
   taskQueue: string;
-  records: Pick<Records, 'recordNotification'>;
+  records: Pick<Records, 'recordNotification' | 'addresseeOf' | 'recordSubstituteDelivery' | 'appendToDigest'>;
 }
+
+/** Who may take digests: the roles told about many units. Notifications without a unit (sign-off, cancellation) go at once. */
+const DIGESTED_ROLES = new Set(['coordinator', 'reviewer']);
 
 /**
  * Records each notification and hands it to a delivery workflow of its own, keyed by the
  * notification's id: the sending workflow never waits on a receiver, and a repeated dispatch
- * records and starts nothing new. The text is rendered here, in the campaign's time zone.
+ * records and starts nothing new. Here the recipient is resolved: the plan's contact (its channel
+ * and language), or the substitute standing in for a reviewer at that instant; a notification
+ * about one unit to a contact that asked for digests joins its period's digest instead.
  */
 export function createNotificationDispatcher({ client, taskQueue, records }: DispatcherDeps) {
+  const startOnce = async (start: () => Promise<unknown>) => {
+    try {
+      await start();
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  };
+
   return {
     async dispatchNotification({ notification, category }: Dispatch): Promise<void> {
-      const { text } = renderNotification(notification.kind, notification.data ?? {}, { locale: 'zh-CN', timeZone: notification.timeZone });
+      const addressee = await records.addresseeOf(notification.campaignId, notification.recipient, notification.occurredAt);
+      const { text } = renderNotification(notification.kind, notification.data ?? {}, { locale: addressee.locale, timeZone: notification.timeZone });
       const full: Notification = { ...notification, message: text };
       await records.recordNotification(full, category);
-      try {
-        await client.workflow.start<typeof deliverNotification>('deliverNotification', {
+      if (addressee.substitution) await records.recordSubstituteDelivery(full, addressee.substitution);
+      const to = `${notification.recipient.role} ${notification.recipient.id}`;
+
+      if (addressee.digestMs && notification.unitId && DIGESTED_ROLES.has(notification.recipient.role)) {
+        const { digestId, sendAt } = await records.appendToDigest(full, { ...addressee, digestMs: addressee.digestMs });
+        await startOnce(() =>
+          client.workflow.start<typeof deliverDigest>('deliverDigest', {
+            workflowId: digestId,
+            taskQueue,
+            args: [{ digestId, sendAt }],
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            staticSummary: `digest → ${to}`,
+          }),
+        );
+        return;
+      }
+
+      const delivery: Delivery = { channel: addressee.channel, locale: addressee.locale };
+      await startOnce(() =>
+        client.workflow.start<typeof deliverNotification>('deliverNotification', {
           workflowId: notification.id,
           taskQueue,
-          args: [full],
+          args: [full, delivery],
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          staticSummary: `${notification.kind} → ${notification.recipient.role} ${notification.recipient.id}`,
-        });
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
+          staticSummary: `${notification.kind} → ${to}${addressee.substitution ? ' (substitute)' : ''}`,
+        }),
+      );
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { createNotificationRouting, type Substitution } from '../store/notification-routing';
 import type { CampaignRole, Principal } from '../store/people';
 import { ApiError } from './errors';
 
@@ -42,6 +43,10 @@ export const ACTIONS = [
   'listMembers',
   'grantMembership',
   'revokeMembership',
+  'nameSubstitute',
+  'listSubstitutes',
+  'revokeSubstitute',
+  'urgeUnit',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -53,11 +58,14 @@ export type AccessRole = CampaignRole | 'administrator';
  * - organization: the role held in the caller's organization (no campaign in the path);
  * - campaign: any campaign where the caller holds the role (the listing shows those only);
  * - own-unit: only the unit the caller acts as, in a campaign where it holds that unit;
- * - supervised-unit: only units whose supervisor (campaign_units.supervisor) the caller acts as.
+ * - supervised-unit: only units whose supervisor (campaign_units.supervisor) the caller acts as;
+ * - own-reviewer: only the reviewer in the path, when the caller holds that reviewer's role itself.
+ * A reviewer's substitute (出差, 休假) acts as that reviewer while its period lasts, on every
+ * reviewer action but own-reviewer ones (a substitute names no substitutes).
  * A coordinator holds its role in every campaign of its organization; an administrator likewise,
  * for the campaign's memberships. Nobody holds any role in another organization's campaign.
  */
-export type Scope = 'organization' | 'campaign' | 'own-unit' | 'supervised-unit';
+export type Scope = 'organization' | 'campaign' | 'own-unit' | 'supervised-unit' | 'own-reviewer';
 
 export const ACCESS: Record<Action, Partial<Record<AccessRole, Scope>>> = {
   startCampaign: { coordinator: 'organization' },
@@ -102,6 +110,12 @@ export const ACCESS: Record<Action, Partial<Record<AccessRole, Scope>>> = {
   listMembers: { administrator: 'campaign' },
   grantMembership: { administrator: 'campaign' },
   revokeMembership: { administrator: 'campaign' },
+  // A reviewer going away (出差, 休假) names its substitute; the coordinator may arrange it for it.
+  nameSubstitute: { coordinator: 'campaign', reviewer: 'own-reviewer' },
+  listSubstitutes: { coordinator: 'campaign', reviewer: 'own-reviewer' },
+  revokeSubstitute: { coordinator: 'campaign', reviewer: 'own-reviewer' },
+  // 催办: the coordinator, or the unit's own supervisor.
+  urgeUnit: { coordinator: 'campaign', reviewer: 'supervised-unit' },
 };
 
 /**
@@ -116,7 +130,11 @@ export const NOTICE_ACTOR = 'notice';
 export interface Target {
   campaignId?: string;
   unitId?: string;
+  reviewerId?: string;
 }
+
+/** The actor the record keeps for an act done by a substitute: who acted, and for whom (ids only, so it stays a request id's subject). */
+export const substituteActor = (subject: string, reviewerId: string): string => `${subject}--substitute-for--${reviewerId}`;
 
 /** The organization-wide roles: a coordinator coordinates, an administrator administers, every campaign of the organization. */
 const organizationRole = (principal: Principal, role: AccessRole): boolean => (role === 'administrator' ? principal.admin : role === 'coordinator' && principal.coordinator);
@@ -141,13 +159,14 @@ const forbidden = (action: Action, target: Target) =>
 /**
  * Allows the action or throws: 404 when the campaign does not exist or the caller holds no role
  * in it (so another organization's campaigns are not revealed), 403 when it holds one that does
- * not reach this action or unit.
+ * not reach this action or unit. Answers the substitution it was allowed through, when the caller
+ * acts as a reviewer it stands in for (the act is then recorded as the substitute's for that reviewer).
  */
-export async function authorize(pool: Pool, principal: Principal, action: Action, target: Target): Promise<void> {
+export async function authorize(pool: Pool, principal: Principal, action: Action, target: Target): Promise<Substitution | undefined> {
   const grants = Object.entries(ACCESS[action]) as [AccessRole, Scope][];
   if (target.campaignId === undefined) {
     if (!grants.some(([role, scope]) => holdsAnywhere(principal, role, scope))) throw forbidden(action, target);
-    return;
+    return undefined;
   }
   const { rows } = await pool.query<{ organization_id: string | null; supervisor: string | null }>(
     'SELECT c.organization_id, u.supervisor FROM campaigns c LEFT JOIN campaign_units u ON u.campaign_id = c.campaign_id AND u.unit_id = $2 WHERE c.campaign_id = $1',
@@ -156,17 +175,27 @@ export async function authorize(pool: Pool, principal: Principal, action: Action
   const campaign = rows[0];
   if (!campaign || campaign.organization_id !== principal.organizationId) throw notFound(target.campaignId);
   const held = rolesIn(principal, target.campaignId);
-  if (held.size === 0) throw notFound(target.campaignId);
-  // Within a campaign it may see, a unit that is not in it is named as such, for every role.
-  if (target.unitId !== undefined && campaign.supervisor === null) throw new ApiError(404, 'unit-not-found', `活动 ${target.campaignId} 中没有单位 ${target.unitId} (no unit ${target.unitId} in campaign ${target.campaignId})`);
-  const reaches = ([role, scope]: [AccessRole, Scope]) => {
-    const subjects = held.get(role);
+  const reaches = (roles: Map<AccessRole, Set<string>>) => ([role, scope]: [AccessRole, Scope]) => {
+    const subjects = roles.get(role);
     if (!subjects) return false;
     if (scope === 'own-unit') return target.unitId !== undefined && (subjects.has('*') || subjects.has(target.unitId));
     if (scope === 'supervised-unit') return campaign.supervisor !== null && (subjects.has('*') || subjects.has(campaign.supervisor));
+    if (scope === 'own-reviewer') return target.reviewerId !== undefined && subjects.has(target.reviewerId);
     return true;
   };
-  if (!grants.some(reaches)) throw forbidden(action, target);
+  // Asked only when the caller's own roles do not reach: the reviewers it stands in for right now.
+  const ownReach = grants.some(reaches(held));
+  const standIns =
+    !ownReach && principal.personId && grants.some(([role]) => role === 'reviewer')
+      ? await createNotificationRouting(pool).substitutedReviewers(target.campaignId, principal.personId, new Date().toISOString())
+      : [];
+  if (held.size === 0 && standIns.length === 0) throw notFound(target.campaignId);
+  // Within a campaign it may see, a unit that is not in it is named as such, for every role.
+  if (target.unitId !== undefined && campaign.supervisor === null) throw new ApiError(404, 'unit-not-found', `活动 ${target.campaignId} 中没有单位 ${target.unitId} (no unit ${target.unitId} in campaign ${target.campaignId})`);
+  if (ownReach) return undefined;
+  const through = standIns.find((s) => grants.filter(([, scope]) => scope !== 'own-reviewer').some(reaches(new Map([['reviewer', new Set([s.reviewerId])]]))));
+  if (!through) throw forbidden(action, target);
+  return through;
 }
 
 /**

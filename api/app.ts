@@ -6,10 +6,12 @@ import type { z } from 'zod';
 import type { Config } from '../config';
 import { createEncryptionCodec } from '../config/codec';
 import { People } from '../store/people';
-import { authorize, NOTICE_ACTOR, NOTICE_OPERATIONS, type Principal, type Target } from './access';
+import { authorize, NOTICE_ACTOR, NOTICE_OPERATIONS, substituteActor, type Principal, type Target } from './access';
 import { adminRoutes } from './admin-routes';
 import { consoleRouter } from '../console';
+import { delegationRoutes, type NotificationDesk } from './delegation-routes';
 import { documentRoutes } from './document-routes';
+import { createNotificationDispatcher } from '../activities/dispatcher';
 import { Authenticator, FailureLimiter } from './authentication';
 import { Campaigns, type Caller } from './campaigns';
 import { codecCors } from './codec';
@@ -54,7 +56,7 @@ const PENDING_RETRY_AFTER_SECONDS = 2;
 const UPLOAD_LIMIT = '16mb';
 
 /** Every operation: the campaigns' and the administrators'. */
-export const allRoutes: Route[] = [...routes, ...adminRoutes, ...documentRoutes];
+export const allRoutes: Route[] = [...routes, ...adminRoutes, ...delegationRoutes, ...documentRoutes];
 
 export function createApp({ config, temporal, pool, log = pinoLine, figures }: AppDeps): Express {
   const app = express();
@@ -69,6 +71,7 @@ export function createApp({ config, temporal, pool, log = pinoLine, figures }: A
   const authenticator = new Authenticator(people, config.api.tokens, new FailureLimiter(config.api.authFailuresPerMinute), log);
   const idempotency = new IdempotencyStore();
   const notices = new NoticeLinks(config.webhookSigningSecret);
+  const notifications: NotificationDesk = { records, dispatch: createNotificationDispatcher({ client: temporal, taskQueue: config.temporal.notifyTaskQueue, records }).dispatchNotification };
   const codec = createEncryptionCodec(config.payloadKeys);
   const document = openApiDocument(allRoutes, config.api.publicUrl);
   const html = docsPage(document);
@@ -99,7 +102,7 @@ export function createApp({ config, temporal, pool, log = pinoLine, figures }: A
     const principal: Principal | undefined = route.action ? await authenticator.authenticate(req, route.path) : undefined;
     const params = parse(route.params, req.params, 404, 'path');
     // Before the handler and before the body is read: the campaign and unit in the path decide.
-    if (route.action) await authorize(pool, principal!, route.action, (params ?? {}) as Target);
+    const standIn = route.action ? await authorize(pool, principal!, route.action, (params ?? {}) as Target) : undefined;
     const query = parse(route.query, req.query, 400, 'query');
     const body = parse(route.body, req.body ?? {}, 400, 'body');
     const file = route.upload ? uploadedFile(req) : undefined;
@@ -108,7 +111,8 @@ export function createApp({ config, temporal, pool, log = pinoLine, figures }: A
       throw new ApiError(400, 'invalid-idempotency-key', `Idempotency-Key must match ${IDEMPOTENCY_KEY_PATTERN.source}`);
     }
     // Scoped by operation and subject, so one key reused on another action or by another caller is a new request.
-    const actor = principal ?? ((NOTICE_OPERATIONS as readonly string[]).includes(route.operationId) ? { subject: NOTICE_ACTOR } : undefined);
+    // A substitute's acts are recorded as its own, for the reviewer it stands in for.
+    const actor = standIn ? { subject: substituteActor(principal!.subject, standIn.reviewerId) } : principal ?? ((NOTICE_OPERATIONS as readonly string[]).includes(route.operationId) ? { subject: NOTICE_ACTOR } : undefined);
     const requestId = `${route.operationId}:${actor?.subject}:${key ?? randomUUID()}`;
     const callerAt = (receivedAt: string): Caller | undefined => actor && { principal: actor, requestId, receivedAt };
     const context = (receivedAt: string): RouteContext => ({
@@ -124,6 +128,7 @@ export function createApp({ config, temporal, pool, log = pinoLine, figures }: A
       readiness,
       codec,
       notices,
+      notifications,
       location,
       locale: req.acceptsLanguages('zh-CN', 'zh', 'en') === 'en' ? 'en' : 'zh-CN',
       openapi: () => document,
@@ -163,7 +168,7 @@ export function createApp({ config, temporal, pool, log = pinoLine, figures }: A
   });
   app.use('/codec', codecCors(config.api.codecCorsOrigins));
   // The web console (console/): its own pages and forms, acting through this route table as the session's principal.
-  app.use('/console', consoleRouter({ config, temporal, pool, routes: allRoutes, authenticator, context: { people, campaigns, updates, readiness, codec, notices, location, openapi: () => document, docsHtml: () => html } }));
+  app.use('/console', consoleRouter({ config, temporal, pool, routes: allRoutes, authenticator, context: { people, campaigns, updates, readiness, codec, notices, notifications, location, openapi: () => document, docsHtml: () => html } }));
   // Files are taken as they are, on their routes only; every other body is JSON.
   for (const route of allRoutes.filter((r) => r.upload)) app.post(route.path, express.raw({ type: Object.values(FILE_MEDIA_TYPES), limit: UPLOAD_LIMIT }));
   app.use(express.json({ limit: config.api.bodyLimit }));

@@ -64,7 +64,7 @@ type ApiCode =
   | 'temporal-unavailable' | 'database-unavailable' | 'no-worker' | 'internal'
   | 'no-organization' | 'not-in-plan' | 'too-many-failures'
   | 'unsupported-media-type' | 'invalid-file' | 'no-roster-rules' | 'CampaignRunning'
-  | 'roster-not-approved';
+  | 'roster-not-approved' | 'reviewer-not-found' | 'not-a-colleague' | 'substitution-not-found';
 
 export type ErrorCode = FailureType | ApiCode;
 
@@ -158,6 +158,10 @@ export const REPLAY: Record<ErrorCode, Replay> = {
   TooManyVisits: 'replay',
   // Fixed by the plan (units, supervisors never change) or by the past.
   'unit-not-found': 'replay',
+  'reviewer-not-found': 'replay',
+  'substitution-not-found': 'replay',
+  // A substitute: the colleague may be added to the organization before the retry.
+  'not-a-colleague': 'afresh',
   UnknownUnit: 'replay',
   'campaign-exists': 'replay',
   CutoffPassed: 'replay',

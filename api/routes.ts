@@ -20,6 +20,7 @@ import { ApiError, fromRefusal } from './errors';
 import type { ReadinessProbe } from './readiness';
 import { unitRequestPath, type Updates } from './updates';
 import type { NoticeLinks } from './notices';
+import type { NotificationDesk } from './delegation-routes';
 import {
   campaignListSchema,
   addHouseholdBody,
@@ -93,6 +94,8 @@ export interface RouteContext {
   /** The payload codec the worker and the clients use (config/codec.ts). */
   codec: PayloadCodec;
   notices: NoticeLinks;
+  /** Substitutes and urges (api/delegation-routes.ts). */
+  notifications: NotificationDesk;
   openapi: () => object;
   docsHtml: () => string;
   /** Prefix for Location headers (the configured public URL, or none for relative ones). */
@@ -111,7 +114,7 @@ interface TypedContext<P, Q, B> extends Omit<RouteContext, 'params' | 'query' | 
 
 interface RouteSpec<PS extends z.ZodType, QS extends z.ZodType, BS extends z.ZodType, RS extends z.ZodType> {
   operationId: string;
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'delete';
   /** Express-style path; the OpenAPI document turns `:name` into `{name}`. */
   path: string;
   summary: string;

@@ -57,8 +57,6 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   const reply = operations(deps);
   const op = async (...args: Parameters<typeof reply>) => (await reply(...args)).body;
   const { campaigns } = deps.context;
-  // 催办 is another branch's route: the console offers it once the route table has it.
-  const urgeRoute = deps.routes.find((r) => r.method === 'post' && r.path === '/campaigns/:campaignId/phases/:phase/units/:unitId/urge');
   const get = (path: string, run: (v: Visit) => Promise<void>) => router.get(path, handler(sessions, run));
   const post = (path: string, run: (v: Visit) => Promise<void>) => router.post(path, handler(sessions, run));
 
@@ -165,7 +163,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
           units[p.name] = new Map(view.units.map((u) => [u.unitId, u]));
         }),
     );
-    return { campaign, plan, units, now: Date.now(), canUrge: urgeRoute !== undefined };
+    return { campaign, plan, units, now: Date.now(), canUrge: true };
   };
   const DONE: Record<string, [string, string]> = {
     started: ['活动已开始。', 'The campaign has started.'],
@@ -228,8 +226,8 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   boardAction('cancel', 'cancel', (v, principal, campaignId) => op(principal, 'cancelCampaign', { params: { campaignId }, body: { reason: one(v, 'reason') }, key: formKey(v) }), 'cancelled', { reason: 'reason' });
 
   post('/campaigns/:campaignId/phases/:phase/units/:unitId/urge', async (v) => {
-    if (!urgeRoute) throw new ConsoleError(404, v.say('暂不支持催办。', 'Urging is not available.'));
-    await op(signedIn(v), urgeRoute.operationId, { params: reviewTarget(v), body: {}, key: formKey(v) }).catch((err: unknown) => {
+    const note = one(v, 'note').trim() || v.say('请在截止前提交。', 'Please submit before the cutoff.');
+    await op(signedIn(v), 'urgeUnit', { params: { campaignId: param(v, 'campaignId'), unitId: param(v, 'unitId') }, body: { note }, key: formKey(v) }).catch((err: unknown) => {
       if (!(err instanceof StillPending)) throw err;
     });
     v.res.redirect(303, `/console/campaigns/${param(v, 'campaignId')}?done=urged`);

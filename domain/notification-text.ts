@@ -19,6 +19,8 @@
 //   review-escalated  submissionNumber, submittedAt, reviewerName (or reviewer)
 //   sign-off-needed, sign-off-reminder  approved, forfeited
 //   campaign-cancelled  cancelledBy?, reason?
+//   unit-urged        urgedBy (the coordinator's or reviewer's name), note, cutoff?, submission?
+// A digest (renderDigest) lists a period's notifications by phase and kind, naming the units.
 // Deadlines (cutoff, answerBy) at local midnight read as the day before at 24:00: "2月13日前"
 // resolves to 2月14日 00:00, and is shown as 2月13日 24:00.
 import { localDateTime, type LocalDateTime } from './calendar/time-zone';
@@ -134,6 +136,7 @@ const ZH: Record<string, Template> = {
   'sign-off-needed': (d) => [`【待确认】${d.phase}已截止`, `${d.phase}已截止：${d.text('approved')}个单位通过，${d.text('forfeited')}个单位视为放弃。请审核确认后进入下一阶段。`],
   'sign-off-reminder': (d) => [`【提醒】${d.phase}仍待确认`, `${d.phase}仍待您审核确认（${d.text('approved')}个单位通过，${d.text('forfeited')}个单位视为放弃）。`],
   'campaign-cancelled': (d) => [`【撤销】活动已撤销`, `活动已${d.raw('cancelledBy') ? `由${d.raw('cancelledBy')}` : ''}撤销${d.raw('reason') ? `，原因：${d.raw('reason')}` : ''}。`],
+  'unit-urged': (d) => [`【催办】${d.unit}`, `${d.text('urgedBy')}催办：${d.text('note')}${d.raw('cutoff') ? `（${d.phase}截止时间${d.time('cutoff', true)}）` : ''}`],
 };
 
 function coverageZh(d: Reader): string {
@@ -167,6 +170,7 @@ const EN: Record<string, Template> = {
   'sign-off-needed': (d) => [`Sign-off needed: ${d.phase}`, `The ${d.phase} has closed: ${d.text('approved')} units approved, ${d.text('forfeited')} forfeited. Sign it off to move on.`],
   'sign-off-reminder': (d) => [`Reminder: the ${d.phase} awaits sign-off`, `The ${d.phase} still awaits your sign-off (${d.text('approved')} approved, ${d.text('forfeited')} forfeited).`],
   'campaign-cancelled': (d) => [`Campaign cancelled`, `The campaign was cancelled${d.raw('cancelledBy') ? ` by ${d.raw('cancelledBy')}` : ''}${d.raw('reason') ? `: ${d.raw('reason')}` : ''}.`],
+  'unit-urged': (d) => [`Urgent reminder: ${d.unit}`, `${d.text('urgedBy')} urges: ${d.text('note')}${d.raw('cutoff') ? ` (the ${d.phase} closes ${d.time('cutoff', true)})` : ''}`],
 };
 
 function coverageEn(d: Reader): string {
@@ -187,4 +191,49 @@ export function renderNotification(kind: string, data: NotificationData = {}, { 
   }
   const [title, sentence] = template(d);
   return { title, text: words.join(d.campaign, sentence) };
+}
+
+/** What a digest calls each kind of notification it lists. */
+const DIGEST_LABELS: Record<Locale, Record<string, string>> = {
+  'zh-CN': {
+    'phase-opened': '阶段开始', 'submission-reminder': '催报', 'unit-forfeited': '逾期视为自动放弃', 'review-overdue': '待审核', 'review-escalated': '审核督办',
+    'coverage-behind': '走访进度落后', 'coverage-escalated': '走访进度督办', 'objection-escalated': '异议仍未裁定', 'objection-decided': '异议已裁定', 'unit-urged': '催办',
+  },
+  en: {
+    'phase-opened': 'phase open', 'submission-reminder': 'submission due', 'unit-forfeited': 'forfeited', 'review-overdue': 'review due', 'review-escalated': 'review escalated',
+    'coverage-behind': 'visits behind', 'coverage-escalated': 'visits escalated', 'objection-escalated': 'objection undecided', 'objection-decided': 'objection decided', 'unit-urged': 'urged',
+  },
+};
+
+export interface DigestEntry {
+  kind: string;
+  unitId?: string;
+  data: NotificationData;
+}
+
+/**
+ * One message for a period's notifications about single units: a line per phase and kind, naming
+ * every unit in it, so a coordinator of 5,000 units reads one message. Each notification's own data
+ * rides beside it for machines.
+ */
+export function renderDigest(items: readonly DigestEntry[], { locale = 'zh-CN', timeZone, periodStart, periodEnd }: RenderOptions & { periodStart: string; periodEnd: string }): RenderedNotification {
+  const words = WORDS[locale] ?? WORDS['zh-CN'];
+  const period = reader({ periodStart, periodEnd }, words, timeZone);
+  const groups = new Map<string, { phase: string; label: string; units: string[] }>();
+  for (const item of items) {
+    const d = reader({ unitId: item.unitId, ...item.data }, words, timeZone);
+    const key = `${d.raw('phase') ?? ''}\n${item.kind}`;
+    const group = groups.get(key) ?? { phase: d.raw('phase') ? d.phase : '', label: DIGEST_LABELS[locale][item.kind] ?? item.kind, units: [] };
+    group.units.push(d.unit);
+    groups.set(key, group);
+  }
+  const campaign = reader(items[0]?.data ?? {}, words, timeZone).campaign;
+  const from = period.time('periodStart');
+  const until = period.time('periodEnd');
+  if (locale === 'en') {
+    const lines = [...groups.values()].map((g) => `- ${g.phase ? `${g.phase}, ` : ''}${g.label} (${g.units.length} units): ${g.units.join(', ')}`);
+    return { title: `Digest: ${items.length} notices, ${from} to ${until}`, text: words.join(campaign, `${items.length} notices from ${from} to ${until}:\n${lines.join('\n')}`) };
+  }
+  const lines = [...groups.values()].map((g) => `· ${g.phase ? `${g.phase} ` : ''}${g.label}（${g.units.length}个单位）：${g.units.join('、')}`);
+  return { title: `【汇总】${from}至${until}通知${items.length}条`, text: words.join(campaign, `${from}至${until}共${items.length}条通知：\n${lines.join('\n')}`) };
 }

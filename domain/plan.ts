@@ -41,11 +41,17 @@ export const contactSchema = z.object({
   channel: recipientChannelSchema.optional(),
   /** The language of this party's notifications: Simplified Chinese unless it asks for English. */
   locale: z.enum(LOCALES).optional(),
+  /**
+   * Gathers the notifications about single units (phase openings, forfeitures, escalations) into
+   * one message per period of this length (PT1H, P1D; periods counted from 1970-01-01 UTC), so a
+   * coordinator of 5,000 units gets one message listing them, not 5,000. Unset: each at once.
+   */
+  digest: isoDurationSchema.optional(),
 });
 export type Contact = z.infer<typeof contactSchema>;
 
 /** The channel a party is told on: the one it named, else its webhook. */
-export function channelOf(contact: Contact): RecipientChannel {
+export function channelOf(contact: Pick<Contact, 'channel' | 'webhook'>): RecipientChannel {
   return contact.channel ?? { type: 'webhook', url: contact.webhook };
 }
 

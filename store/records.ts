@@ -9,6 +9,7 @@ import type { Notification } from '../workflows/notification/messages';
 import type { VisitInput } from '../domain/visits';
 import type { Refusal } from './refusal';
 import { householdKey, newCampaignKey, sealField, unwrapCampaignKey } from './personal-data';
+import { createNotificationRouting } from './notification-routing';
 
 // Every write of the campaign's record, one transaction each, keyed by the request id that caused
 // it: a retried activity or a replayed workflow writes once and reads back what was written. The
@@ -173,6 +174,8 @@ export function createRecords({ pool, masterKeys, householdKeySecret }: RecordsD
     (await db.query<{ upload_id: string; entry: number }>(`SELECT upload_id, entry FROM household_claims WHERE campaign_id = $1 AND unit_id = $2 AND ${where}`, [campaignId, unitId])).rows;
 
   return {
+    // Who is told how (channels, substitutes, digests, urges): store/notification-routing.ts.
+    ...createNotificationRouting(pool),
     pool,
 
     /** The plan, its units, phases and budgets, and the campaign's data key; a retried start finds its own row. */

@@ -152,6 +152,11 @@ const campaignProbes: Record<string, (campaignId: string) => [method: string, pa
   eraseHousehold: (c) => ['POST', `/campaigns/${c}/units/community-1/roster/1/erasure`, { reason: '本人申请' }],
   eraseCampaignPersonalData: (c) => ['POST', `/campaigns/${c}/personal-data/erasure`, { reason: '保存期满' }],
   listMembers: (c) => ['GET', `/campaigns/${c}/members`],
+  // A person of no organization: a caller let through is told 422 not-a-colleague.
+  nameSubstitute: (c) => ['POST', `/campaigns/${c}/reviewers/rights-dept/substitutes`, { personId: 'nobody-here', from: '2099-02-01T09:00:00+08:00', until: '2099-02-08T09:00:00+08:00', reason: '出差', notify: { channel: { type: 'email', to: 'stand-in@example.org' } } }],
+  listSubstitutes: (c) => ['GET', `/campaigns/${c}/reviewers/rights-dept/substitutes`],
+  revokeSubstitute: (c) => ['DELETE', `/campaigns/${c}/reviewers/rights-dept/substitutes/substitute-none`],
+  urgeUnit: (c) => ['POST', `/campaigns/${c}/units/community-1/urge`, { note: '请于今日下班前报送花名册' }],
   grantMembership: () => ['POST', '', undefined], // built per organization below: it names a person
 };
 
@@ -192,6 +197,10 @@ const OWN_CAMPAIGN: Record<string, readonly number[]> = {
   eraseCampaignPersonalData: [409, 403, 403, 403, 403, 403], // 409 CampaignRunning: let through
   listMembers:          [403, 403, 403, 403, 403, 200],
   grantMembership:      [403, 403, 403, 403, 403, 201],
+  nameSubstitute:       [422, 422, 403, 403, 403, 403], // reviewer-1 acts as rights-dept, the reviewer in the path
+  listSubstitutes:      [200, 200, 403, 403, 403, 403],
+  revokeSubstitute:     [404, 404, 403, 403, 403, 403], // 404 substitution-not-found: let through
+  urgeUnit:             [503, 503, 403, 403, 403, 403], // the unit's supervisor (rights-dept) or the coordinator
 };
 // Every caller, on every route of the other organization's campaign.
 const OTHER_CAMPAIGN =  [404, 404, 404, 404, 404, 404];

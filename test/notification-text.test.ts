@@ -1,4 +1,4 @@
-import { renderNotification } from '../domain/notification-text';
+import { renderDigest, renderNotification } from '../domain/notification-text';
 import { NOTIFICATION_KINDS } from '../workflows/notification/messages';
 
 const zh = { locale: 'zh-CN', timeZone: 'Asia/Shanghai' } as const;
@@ -23,6 +23,7 @@ const SAMPLES: Record<string, Record<string, string | number>> = {
   'sign-off-needed': { phase: 'preparation', approved: 5, forfeited: 1 },
   'sign-off-reminder': { phase: 'preparation', approved: 5, forfeited: 1 },
   'campaign-cancelled': { cancelledBy: '街道民政办' },
+  'unit-urged': { phase: 'visiting', cutoff: '2027-02-13T16:00:00.000Z', urgedBy: '街道民政办', note: '请于今日下班前交签字名册' },
 };
 
 describe('notification text', () => {
@@ -47,7 +48,8 @@ describe('notification text', () => {
     expect(renderNotification('submission-reminder', { ...SAMPLES['submission-reminder'] }, { ...zh, timeZone: 'Asia/Urumqi' }).text).toContain('12月31日 15:00');
   });
 
-  it.each(NOTIFICATION_KINDS)('given kind %s, should have its own text in both languages with every field filled', (kind) => {
+  // A digest is rendered from its items (renderDigest), not from data of its own.
+  it.each(NOTIFICATION_KINDS.filter((k) => k !== 'digest'))('given kind %s, should have its own text in both languages with every field filled', (kind) => {
     const data = { ...campaign, ...SAMPLES[kind] };
     for (const options of [zh, en]) {
       const { title, text } = renderNotification(kind, data, options);
@@ -63,6 +65,23 @@ describe('notification text', () => {
     expect(text).not.toContain('前重新提交');
     expect(renderNotification('submission-rejected', late, en).text).toContain('cannot be resubmitted');
     expect(renderNotification('submission-rejected', { ...late, canResubmit: true }, zh).text).toContain('请于12月31日 17:00前重新提交。');
+  });
+
+  it('given an urge, should say who urges, the note as written, and the cutoff as the office writes it', () => {
+    const data = { ...campaign, ...SAMPLES['unit-urged'] };
+    expect(renderNotification('unit-urged', data, zh)).toEqual({ title: '【催办】東風村', text: '街道2027年春节送温暖走访慰问活动：街道民政办催办：请于今日下班前交签字名册（慰问阶段截止时间2月13日 24:00）' });
+    expect(renderNotification('unit-urged', data, en).text).toBe('街道2027年春节送温暖走访慰问活动: 街道民政办 urges: 请于今日下班前交签字名册 (the visiting phase closes 13 Feb 24:00)');
+  });
+
+  it('given a day of forfeitures and a review due, a digest should list every unit by phase and kind, with the period in Beijing time', () => {
+    const forfeited = (unitName: string) => ({ kind: 'unit-forfeited', data: { ...campaign, ...SAMPLES['unit-forfeited'], unitName } });
+    const items = [forfeited('東風村'), forfeited('紅旗社區'), { kind: 'review-overdue', data: { ...campaign, ...SAMPLES['review-overdue'] } }, forfeited('新華村')];
+    const period = { periodStart: '2027-02-13T16:00:00.000Z', periodEnd: '2027-02-14T16:00:00.000Z' };
+    expect(renderDigest(items, { ...zh, ...period })).toEqual({
+      title: '【汇总】2月14日 00:00至2月15日 00:00通知4条',
+      text: '街道2027年春节送温暖走访慰问活动：2月14日 00:00至2月15日 00:00共4条通知：\n· 慰问阶段 逾期视为自动放弃（3个单位）：東風村、紅旗社區、新華村\n· 准备阶段 待审核（1个单位）：東風村',
+    });
+    expect(renderDigest(items, { ...en, ...period }).text).toContain('- visiting phase, forfeited (3 units): 東風村, 紅旗社區, 新華村');
   });
 
   it('given a kind it does not know, should say so with a generic Chinese line instead of throwing', () => {

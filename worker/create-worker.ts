@@ -51,14 +51,14 @@ export function createCampaignWorker(deps: CampaignWorkerDeps): Promise<Worker> 
     taskQueue: deps.taskQueue,
     activities: {
       // Kept here too: deliveries started on this queue before notifications had their own still finish.
-      ...createNotifier(deps.notifier),
+      ...createNotifier({ ...deps.notifier, digests: deps.records }),
       ...createNotificationDispatcher({ client: deps.client, taskQueue: deps.notifyTaskQueue ?? deps.taskQueue, records: deps.records }),
       ...deps.records,
     },
   });
 }
 
-/** The notification queue's Worker: deliverNotification workflows and their webhook activity only. */
+/** The notification queue's Worker: delivery and digest workflows and their channel activities only. */
 export function createNotificationWorker(deps: CampaignWorkerDeps & { notifyTaskQueue: string }): Promise<Worker> {
-  return Worker.create({ ...common(deps), taskQueue: deps.notifyTaskQueue, activities: createNotifier(deps.notifier) });
+  return Worker.create({ ...common(deps), taskQueue: deps.notifyTaskQueue, activities: createNotifier({ ...deps.notifier, digests: deps.records }) });
 }

@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { smtpTransport } from '../activities/channels/email';
 import { loadConfig } from '../config';
 import { encryptingDataConverter } from '../config/codec';
 import { temporalConnectionOptions } from '../config/temporal';
@@ -27,7 +28,7 @@ async function main() {
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       notifyTaskQueue: config.temporal.notifyTaskQueue,
-      notifier: { signingSecret: config.webhookSigningSecret },
+      notifier: { signingSecret: config.webhookSigningSecret, email: config.smtp && { transport: smtpTransport(config.smtp), from: config.smtp.from } },
       records: createRecords({ pool, masterKeys: config.payloadKeys, householdKeySecret: config.householdKeySecret }),
       dataConverter,
       workflowBundle: config.worker.workflowBundlePath ? { codePath: config.worker.workflowBundlePath } : undefined,

@@ -2,4 +2,4 @@
 export { campaignWorkflow } from './campaign/workflow';
 export { phaseWorkflow, unitGroupWorkflow } from './phase/workflow';
 export { unitPhaseWorkflow } from './unit/workflow';
-export { deliverNotification } from './notification/workflow';
+export { deliverDigest, deliverNotification } from './notification/workflow';

@@ -96,7 +96,7 @@ export const uniqueId = (prefix: string): string => `${prefix}-${randomUUID().sl
 export async function createTestWorker(
   env: TestWorkflowEnvironment,
   taskQueue = uniqueId('tq'),
-  { store: given, ...options }: Partial<Pick<CampaignWorkerDeps, 'maxCachedWorkflows' | 'dataConverter' | 'client'>> & { store?: TestStore } = {},
+  { store: given, ...options }: Partial<Pick<CampaignWorkerDeps, 'maxCachedWorkflows' | 'dataConverter' | 'client' | 'notifier'>> & { store?: TestStore } = {},
 ): Promise<{ worker: Worker; taskQueue: string; store: TestStore }> {
   const store = given ?? (await createTestStore());
   const codePath = process.env.RELIEF_WORKFLOW_BUNDLE;

@@ -1,3 +1,5 @@
+import type { RecipientChannel } from '../../domain/channel';
+import type { Locale } from '../../domain/notification-text';
 import type { PhaseName } from '../../domain/plan';
 
 export const NOTIFICATION_KINDS = [
@@ -17,6 +19,10 @@ export const NOTIFICATION_KINDS = [
   'sign-off-needed',
   'sign-off-reminder',
   'campaign-cancelled',
+  // Sent by the API, not a workflow: a coordinator's or supervisor's immediate reminder (催办).
+  'unit-urged',
+  // One message listing a period's notifications about single units (domain/plan.ts contact.digest).
+  'digest',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -46,6 +52,14 @@ export interface Notification {
   /** Instant (ISO-8601) at which the workflow decided to notify. */
   occurredAt: string;
   data?: Record<string, string | number | boolean | undefined>;
+  /** A digest's notifications, each with its own id and data, for machines (the text lists them for people). */
+  items?: { notificationId: string; kind: string; unitId?: string; occurredAt: string; data: Record<string, string | number | boolean | undefined> }[];
+}
+
+/** How one notification reaches its reader, as the dispatcher resolved it from the plan (or a substitute). */
+export interface Delivery {
+  channel: RecipientChannel;
+  locale: Locale;
 }
 
 /** What the dispatcher is handed: the notification before its text is rendered, and how the record files it. */

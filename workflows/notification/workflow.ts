@@ -1,17 +1,20 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { patched, proxyActivities, sleep, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { NotificationDispatcher } from '../../activities/dispatcher';
 import type { Notifier } from '../../activities/notifier';
-import type { Notification, NotificationCategory } from './messages';
+import type { Delivery, Notification, NotificationCategory } from './messages';
 
 export type { NotificationCategory };
 
-const { deliverNotificationWebhook } = proxyActivities<Notifier>({
+const delivering: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   // A receiver may be down for days in the holidays: keep trying for two weeks, at most hourly.
   scheduleToCloseTimeout: '14 days',
+  // Every channel's "<Channel>Refused" is non-retryable where it is thrown (activities/channels/failures.ts).
   retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '1 hour', nonRetryableErrorTypes: ['WebhookRefused'] },
-  summary: 'POST the notification to its recipient',
-});
+};
+
+const { deliverNotificationWebhook } = proxyActivities<Notifier>({ ...delivering, summary: 'POST the notification to its recipient' });
+const { deliverNotificationToChannel, deliverDigestToChannel } = proxyActivities<Notifier>({ ...delivering, summary: 'tell the recipient on its channel' });
 
 const { dispatchNotification } = proxyActivities<NotificationDispatcher>({
   startToCloseTimeout: '10 seconds',
@@ -19,9 +22,20 @@ const { dispatchNotification } = proxyActivities<NotificationDispatcher>({
   summary: 'hand the notification to its delivery workflow',
 });
 
-/** Delivers one notification; its own workflow so a dead webhook never holds up the campaign. */
-export async function deliverNotification(notification: Notification): Promise<void> {
-  await deliverNotificationWebhook(notification);
+/**
+ * Delivers one notification; its own workflow so a dead receiver never holds up the campaign. A
+ * delivery started before channels existed carries no `delivery` and still goes to the webhook.
+ */
+export async function deliverNotification(notification: Notification, delivery?: Delivery): Promise<void> {
+  if (delivery && patched('channel-delivery')) await deliverNotificationToChannel({ notification, channel: delivery.channel, locale: delivery.locale, timeZone: notification.timeZone });
+  else await deliverNotificationWebhook(notification);
+}
+
+/** One digest per recipient and period: waits for the period's end, then sends everything the record gathered for it. */
+export async function deliverDigest({ digestId, sendAt }: { digestId: string; sendAt: string }): Promise<void> {
+  const wait = Date.parse(sendAt) - Date.now();
+  if (wait > 0) await sleep(wait, { summary: 'the digest period ends' });
+  await deliverDigestToChannel(digestId);
 }
 
 export type NotificationDraft = Omit<Notification, 'id' | 'occurredAt' | 'campaignId' | 'message'> & {
