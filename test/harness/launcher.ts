@@ -1,10 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DemoSecrets } from '../../scripts/demo-secrets';
 import { eventually } from './api';
+import { freePort } from './dev-server-process';
 
 // The whole system as `npm start` runs it (scripts/run-system.ts: PostgreSQL, the dev server, the
 // supervised worker and API), in a temporary data directory on free ports, so a test can drive it
@@ -27,14 +27,6 @@ export interface Launcher {
   running(): boolean;
   /** Ctrl-C: the launcher stops everything; then the data directory is removed. */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 export async function startLauncher(startTimeoutMs = 300_000): Promise<Launcher> {
