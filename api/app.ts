@@ -99,6 +99,8 @@ export function createApp({ config, temporal, pool, log = pinoLine, figures }: A
   };
 
   async function answer(route: Route, req: Request): Promise<StoredReply> {
+    // The postmark is the instant the request arrived, before sign-in and authorization, which wait on the record when it is busy.
+    const arrivedAt = new Date().toISOString();
     const principal: Principal | undefined = route.action ? await authenticator.authenticate(req, route.path) : undefined;
     const params = parse(route.params, req.params, 404, 'path');
     // Before the handler and before the body is read: the campaign and unit in the path decide.
@@ -135,7 +137,7 @@ export function createApp({ config, temporal, pool, log = pinoLine, figures }: A
       docsHtml: () => html,
     });
     // The postmark: the instant this request was first received (a retry with its key keeps it).
-    const run = async (receivedAt = new Date().toISOString()): Promise<StoredReply> => {
+    const run = async (receivedAt = arrivedAt): Promise<StoredReply> => {
       try {
         const reply = await temporal.connection.withDeadline(Date.now() + config.api.temporalTimeoutMs, () => route.handle(context(receivedAt)));
         return { status: route.response.status, body: reply.body, headers: reply.headers ?? {}, replay: 'replay' };
@@ -145,7 +147,7 @@ export function createApp({ config, temporal, pool, log = pinoLine, figures }: A
       }
     };
     const changesState = route.method === 'post' && principal !== undefined;
-    return changesState && key !== undefined ? idempotency.run(`${principal!.subject}\n${key}\n${req.method} ${req.path}`, file ? createHash('sha256').update(file.buffer).digest('hex') : req.body, run) : run();
+    return changesState && key !== undefined ? idempotency.run(`${principal!.subject}\n${key}\n${req.method} ${req.path}`, file ? createHash('sha256').update(file.buffer).digest('hex') : req.body, run, arrivedAt) : run();
   }
 
   app.use((req, res, next) => {

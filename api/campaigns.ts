@@ -295,6 +295,8 @@ const unitNotInCampaign = (campaignId: string, unitId: string) => new ApiError(4
 
 /** An ended unit phase refuses as its workflow would have: the same failure type and words (逾期不接收 names the cutoff). */
 function endedUnitPhase(state: UnitPhaseRecord, receivedAt: number): ApiError {
+  // Not ended: its workflow is still being started (a large phase, a busy moment).
+  if (state.status === 'scheduled') return new ApiError(404, 'phase-not-started', `该单位本阶段仍在启动中,请稍后重试 (unit ${state.unitId}'s ${state.phase} phase is still being started; retry shortly)`);
   const refusal = submissionRefusal({ ...state, submissions: state.submissions.length }, receivedAt, state.expects);
   return refusal
     ? fromRefusal(refusal)

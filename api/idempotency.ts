@@ -41,10 +41,10 @@ export class IdempotencyStore {
 
   /**
    * Answers with the stored final reply for this key, or runs the request (given its receipt
-   * instant: the first one this key was received at, unless its last answer was `afresh`).
+   * instant: when the first request with this key arrived, unless its last answer was `afresh`).
    * The same key with another body is 422; while the first request with a key is still running, 409.
    */
-  async run(key: string, body: unknown, produce: (receivedAt: string) => Promise<StoredReply>): Promise<StoredReply> {
+  async run(key: string, body: unknown, produce: (receivedAt: string) => Promise<StoredReply>, arrivedAt = new Date(this.now()).toISOString()): Promise<StoredReply> {
     const fingerprint = fingerprintOf(body);
     let entry = this.entries.get(key);
     if (entry && this.now() - entry.storedAt >= this.ttlMs) entry = undefined;
@@ -57,7 +57,7 @@ export class IdempotencyStore {
         headers: { 'Retry-After': String(IN_USE_RETRY_AFTER_SECONDS) },
       });
     }
-    const current: Entry = entry ?? { fingerprint, receivedAt: new Date(this.now()).toISOString(), inFlight: true, storedAt: this.now() };
+    const current: Entry = entry ?? { fingerprint, receivedAt: arrivedAt, inFlight: true, storedAt: this.now() };
     current.inFlight = true;
     this.entries.delete(key);
     this.entries.set(key, current);

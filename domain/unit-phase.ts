@@ -35,7 +35,11 @@ export function submissionRefusal(state: Pick<UnitPhaseState, 'status' | 'cutoff
   };
   switch (state.status) {
     case 'scheduled':
-      return { type: UnitPhaseFailure.NotOpenYet, message: `the ${state.phase} phase opens at ${state.opensAt}`, details: { opensAt: state.opensAt } };
+      if (receivedAt < Date.parse(state.opensAt)) return { type: UnitPhaseFailure.NotOpenYet, message: `the ${state.phase} phase opens at ${state.opensAt}`, details: { opensAt: state.opensAt } };
+      // Received after the opening that a busy workflow has not acted on yet: judged as open (the
+      // handler waits for the opening), since "not open yet" would be untrue.
+      if (receivedAt >= Date.parse(state.cutoff)) return cutoffPassed;
+      break;
     case 'submitted':
       return { type: UnitPhaseFailure.AwaitingReview, message: `submission ${state.submissions} is awaiting review` };
     case 'approved':

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { z } from 'zod';
 import { campaignSearchAttributes } from '../domain/search-attributes';
 import { EXAMPLES } from '../examples/example';
 import { temporalServerPath } from '../config/temporal-servers';
@@ -17,13 +18,29 @@ import { supervise } from './supervise';
 // defaults made here.
 
 const ROOT = join(__dirname, '..');
-const DATA = join(ROOT, '.data');
-const TEMPORAL_PORT = 7233;
-const UI_PORT = 8233;
-/** The record's own PostgreSQL (data in .data/postgres), not the machine's cluster on 5432. */
-const POSTGRES_PORT = 5433;
-/** Where examples/*.json send notifications: printed here, one line each, in place of real receivers. */
-const DEMO_INBOX_PORT = 8234;
+
+/**
+ * Where the system keeps its data and which ports it takes. The defaults are the ones the README
+ * and examples/*.json name; RELIEF_DATA_DIR and the *_PORT variables move them, so a second system
+ * (a test's) runs beside the first. Read once; a bad value stops the launcher naming it.
+ */
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65_535).default(fallback);
+const settings = z
+  .object({
+    RELIEF_DATA_DIR: z.string().min(1).default(join(ROOT, '.data')),
+    TEMPORAL_PORT: port(7233),
+    TEMPORAL_UI_PORT: port(8233),
+    /** The record's own PostgreSQL (data in <data dir>/postgres), not the machine's cluster on 5432. */
+    POSTGRES_PORT: port(5433),
+    /** Where examples/*.json send notifications: printed here, one line each, in place of real receivers. */
+    DEMO_INBOX_PORT: port(8234),
+  })
+  .safeParse(process.env);
+if (!settings.success) {
+  console.error(settings.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+  process.exit(1);
+}
+const { RELIEF_DATA_DIR: DATA, TEMPORAL_PORT, TEMPORAL_UI_PORT: UI_PORT, POSTGRES_PORT, DEMO_INBOX_PORT } = settings.data;
 
 type Stoppable = { name: string; stop: () => Promise<void> };
 
@@ -120,14 +137,21 @@ async function main() {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
-  running.push(startDemoInbox());
-  running.push(await startTemporal(died('temporal')));
-  // A crashed worker or API is started again (scripts/supervise.ts); only Ctrl-C stops them.
-  // --import tsx, not the tsx CLI: the process we stop is the worker (or API) itself, not a wrapper.
-  const node = (main: string) => () => spawn(process.execPath, ['--import', 'tsx', main], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
-  running.push(supervise('worker', node('worker/main.ts')));
-  running.push(supervise('api', node('api/main.ts')));
-  await waitForPort(Number(apiPort), 60_000);
+  try {
+    running.push(startDemoInbox());
+    running.push(await startTemporal(died('temporal')));
+    // A crashed worker or API is started again (scripts/supervise.ts); only Ctrl-C stops them.
+    // --import tsx, not the tsx CLI: the process we stop is the worker (or API) itself, not a wrapper.
+    const node = (main: string) => () => spawn(process.execPath, ['--import', 'tsx', main], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
+    running.push(supervise('worker', node('worker/main.ts')));
+    running.push(supervise('api', node('api/main.ts')));
+    // Generous: on a busy machine the API's first start (tsx compiling it) has taken over a minute.
+    await waitForPort(Number(apiPort), 300_000);
+  } catch (err) {
+    // A start that fails stops what it had started, rather than leaving it running unowned.
+    console.error(err instanceof Error ? err.message : err);
+    return stopAll(1);
+  }
 
   const tokenLines = process.env.API_TOKENS
     ? ['  (tokens from your API_TOKENS)']
@@ -135,14 +159,14 @@ async function main() {
   console.log(
     [
       '',
-      'Relief campaigns are running. Ctrl-C stops everything; the record is kept in .data/postgres, the process in .data/temporal.db.',
+      `Relief campaigns are running. Ctrl-C stops everything; the record is kept in ${join(DATA, 'postgres')}, the process in ${join(DATA, 'temporal.db')}.`,
       `  PostgreSQL        ${env.DATABASE_URL}`,
       `  Temporal Web UI   http://localhost:${UI_PORT}`,
       `  HTTP API          http://localhost:${apiPort}   (docs: http://localhost:${apiPort}/docs)`,
       `  Temporal server   127.0.0.1:${TEMPORAL_PORT}`,
       `  Demo inbox        http://127.0.0.1:${DEMO_INBOX_PORT}   (examples/*.json notify here; lines start with [inbox])`,
       '',
-      'Demo bearer tokens (kept in .data/demo-secrets.json):',
+      `Demo bearer tokens (kept in ${join(DATA, 'demo-secrets.json')}):`,
       ...tokenLines,
       '',
       "Run an example from the seed's plans end to end, ending with its upward report:",

@@ -67,8 +67,27 @@ export interface ApiResponse {
 export interface RunningApi {
   url: string;
   logs: LogLine[];
-  call(method: string, path: string, options?: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<ApiResponse>;
+  call(method: string, path: string, options?: CallOptions): Promise<ApiResponse>;
   close(): Promise<void>;
+}
+
+type CallOptions = { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> };
+
+/** One request to the API at `url`, timed, its JSON body parsed. */
+export async function callApi(url: string, method: string, path: string, { token, body, rawBody, headers = {} }: CallOptions = {}): Promise<ApiResponse> {
+  const started = Date.now();
+  const response = await fetch(url + path, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined || rawBody !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
+    body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
+  });
+  const text = await response.text();
+  const isJson = response.headers.get('content-type')?.includes('json');
+  return { status: response.status, headers: response.headers, body: isJson ? JSON.parse(text) : text, ms: Date.now() - started };
 }
 
 /** The API on a real port, on the given pool, or on one of its own to config.database.url (closed with it). */
@@ -82,21 +101,7 @@ export async function startApi(config: Config, temporal: Client, given?: Pool): 
   return {
     url,
     logs,
-    async call(method, path, { token, body, rawBody, headers = {} } = {}) {
-      const started = Date.now();
-      const response = await fetch(url + path, {
-        method,
-        headers: {
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(body !== undefined || rawBody !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...headers,
-        },
-        body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
-      });
-      const text = await response.text();
-      const isJson = response.headers.get('content-type')?.includes('json');
-      return { status: response.status, headers: response.headers, body: isJson ? JSON.parse(text) : text, ms: Date.now() - started };
-    },
+    call: (method, path, options) => callApi(url, method, path, options),
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,4 +1,4 @@
-import { setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { CampaignCutoff } from '../../domain/search-attributes';
 import { openObjections, postmark, submissionRefusal } from '../../domain/unit-phase';
 import { fail, iso, refused, store, type UnitContext } from './context';
@@ -19,6 +19,10 @@ export function registerSubmissionHandlers(ctx: UnitContext): void {
     submit,
     (request) =>
       ctx.exclusively(request.requestId, async (): Promise<SubmitResult> => {
+        // Accepted after the opening instant but before the workflow opened (a busy moment): it
+        // is recorded once the phase is open. Never true of an earlier history (its validator
+        // refused such a request), so no command changes there.
+        await condition(() => state.status !== 'scheduled');
         const fresh = !ctx.applied(request.requestId);
         const refusal = fresh ? refusalOf(request.receivedAt, request.kind) : undefined;
         if (refusal) throw refused(refusal);
