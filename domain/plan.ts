@@ -24,9 +24,10 @@ export const isoDurationSchema = z
 const textSchema = (max: number) => z.string().trim().min(1).max(max);
 
 /**
- * Working days ("P3WD", counted on the business calendar) beside ISO-8601 durations. Not yet used
- * by the phase fields: the workflows count those in exact milliseconds (isoDurationMs) until they
- * use deadlineAfter (domain/calendar/durations.ts).
+ * Working days ("P3WD", counted on the business calendar) beside ISO-8601 durations: a phase's
+ * reminders and review window. The record's activities count them (domain/calendar/phase-clock.ts)
+ * and the workflows keep the instants they answer; the API refuses a plan whose working days fall
+ * in a year the calendar does not cover (domain/plan-dates.ts, planCalendarIssues).
  */
 export const planDurationSchema = z
   .string()
@@ -104,10 +105,12 @@ export const phaseSchema = z.object({
   name: z.enum(PHASE_NAMES),
   opensAt: instantSchema,
   cutoff: instantSchema,
-  /** Offsets before the cutoff at which units that have not submitted are reminded. */
-  reminders: z.array(isoDurationSchema).max(20).default([]),
-  /** How long a reviewer has for one submission before being reminded, then escalated. */
-  reviewWithin: isoDurationSchema.default('P2D'),
+  /** Offsets before the cutoff at which units that have not submitted are reminded: P3D, or P2WD (two working days before). */
+  reminders: z.array(planDurationSchema).max(20).default([]),
+  /** A reminder that would fall on a non-working day (weekend, holiday) is sent on the working day before, at the same time. */
+  remindersOnWorkingDays: z.boolean().optional(),
+  /** How long a reviewer has for one submission before being reminded, then escalated (twice that): P2D, or P3WD. */
+  reviewWithin: planDurationSchema.default('P2D'),
   submission: z.object({ kind: z.enum(SUBMISSION_KINDS), description: textSchema(500) }),
   advance: z.enum(ADVANCE_MODES).default('automatic'),
   /** While a phase awaits the coordinator's sign-off, the coordinator is reminded this often. */
@@ -192,6 +195,7 @@ export const campaignPlanSchema = z
         if (at <= opensAt || at > cutoff) problem(['phases', i, 'milestones', j, 'at'], `milestone ${milestone.at} is not within the phase (${phase.opensAt} → ${phase.cutoff}]`);
       });
       phase.reminders.forEach((offset, j) => {
+        // Working days are counted on the calendar when the unit phase opens; exact offsets are checked here.
         const ms = parseIsoDuration(offset);
         if (ms !== undefined && ms >= cutoff - opensAt) problem(['phases', i, 'reminders', j], `reminder ${offset} before the cutoff is as long as the phase or longer`);
       });

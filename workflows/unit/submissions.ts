@@ -1,6 +1,7 @@
 import { setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { CampaignCutoff } from '../../domain/search-attributes';
 import { openObjections, postmark, submissionRefusal } from '../../domain/unit-phase';
+import { calendarNeeds } from './clock';
 import { fail, iso, refused, store, type UnitContext } from './context';
 import { UnitPhaseFailure, extendCutoff, review, strikeEntries, submit, type ExtensionRecord, type ReviewResult, type StrikeResult, type SubmitResult } from './messages';
 
@@ -12,6 +13,8 @@ export function registerSubmissionHandlers(ctx: UnitContext): void {
   const { state, input, target } = ctx;
   const { unit, phase } = input;
   const takesRoster = input.rosterRules !== undefined && phase.submission.kind === 'applicant-roster';
+  // A review window in working days is counted by the record as it takes the submission (clock.ts says why).
+  const reviewWindow = calendarNeeds(phase).review ? { timeZone: input.timeZone, reviewWithin: phase.reviewWithin } : undefined;
 
   const refusalOf = (receivedAt: string, kind: typeof phase.submission.kind) => submissionRefusal(state, postmark(receivedAt, Date.now()), kind);
 
@@ -23,11 +26,11 @@ export function registerSubmissionHandlers(ctx: UnitContext): void {
         const refusal = fresh ? refusalOf(request.receivedAt, request.kind) : undefined;
         if (refusal) throw refused(refusal);
         const at = iso(Date.now());
-        const outcome = await store.recordSubmission({ ...target, requestId: request.requestId, actor: request.actor, receivedAt: request.receivedAt, at, kind: request.kind, report: request.report, figures: request.figures, uploadId: request.roster?.uploadId });
+        const outcome = await store.recordSubmission({ ...target, requestId: request.requestId, actor: request.actor, receivedAt: request.receivedAt, at, kind: request.kind, report: request.report, figures: request.figures, uploadId: request.roster?.uploadId, reviewWindow });
         if (!outcome.ok) throw refused(outcome.refusal);
         if (!outcome.duplicate) {
           state.submissions = outcome.number;
-          state.pending = { number: outcome.number, submittedAt: outcome.recordedAt };
+          state.pending = { number: outcome.number, submittedAt: outcome.recordedAt, ...(outcome.review ?? {}) };
           ctx.setStatus('submitted');
         }
         return { submissionNumber: outcome.number, status: state.status, submittedAt: outcome.recordedAt, receivedAt: outcome.receivedAt };
