@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { idSchema, instantSchema, PHASE_NAMES, SUBMISSION_KINDS } from '../domain/plan';
+import { campaignPlanSchema, idSchema, instantSchema, PHASE_NAMES, SUBMISSION_KINDS } from '../domain/plan';
+import { planCalendarIssues, PlanDatesNotUnderstood, resolvePlanDates, type understoodDates } from '../domain/plan-dates';
 import type { UpwardReport } from '../domain/report';
 import type { AuditTrail } from './audit';
 import { householdSchema } from '../domain/household';
@@ -16,6 +17,28 @@ import type { ExtensionRecord, ReviewResult, StrikeResult, SubmitResult, VisitsR
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const phaseName = z.enum(PHASE_NAMES);
+
+// ---- the plan a campaign starts from
+
+/**
+ * A plan whose instants may be written as offices write them (2月13日前, 元宵节结束, 2027-02-13,
+ * docs/api.md "Dates"): resolved in the plan's time zone before the plan schema checks them, and
+ * refused, each with its path and reason, when a date cannot be read or a working-day duration
+ * falls in a year the business calendar does not cover. Never guessed.
+ */
+export const startCampaignBody = z
+  .preprocess((input, ctx) => {
+    try {
+      return resolvePlanDates(input);
+    } catch (err) {
+      if (!(err instanceof PlanDatesNotUnderstood)) throw err;
+      for (const issue of err.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, input });
+      return input;
+    }
+  }, campaignPlanSchema)
+  .superRefine((plan, ctx) => {
+    for (const issue of planCalendarIssues(plan)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  });
 
 // ---- path and query parameters
 
@@ -246,7 +269,23 @@ export const submitResultSchema = z.object({
 
 export const reviewResultSchema = z.object({ status: z.enum(UNIT_PHASE_STATUSES), reviewedAt: z.string() }) satisfies z.ZodType<ReviewResult>;
 
-export const campaignStartedSchema = z.object({ campaignId: z.string(), workflowId: z.string(), status: z.literal('started'), location: z.string() });
+const localInstant = z.string().describe('an ISO-8601 instant with the campaign time zone’s offset, e.g. 2027-02-14T00:00:00+08:00');
+/** What the API understood of the plan's dates (domain/plan-dates.ts, understoodDates). */
+export const understoodDatesSchema = z.object({
+  timezone: z.string(),
+  seasonStart: localInstant.optional(),
+  phases: z.array(
+    z.object({
+      name: phaseName,
+      opensAt: localInstant,
+      cutoff: localInstant,
+      reminders: z.array(z.object({ offset: z.string(), at: localInstant })),
+      milestones: z.array(z.object({ at: localInstant, coverage: z.number() })).optional(),
+    }),
+  ),
+}) satisfies z.ZodType<ReturnType<typeof understoodDates>>;
+
+export const campaignStartedSchema = z.object({ campaignId: z.string(), workflowId: z.string(), status: z.literal('started'), location: z.string(), dates: understoodDatesSchema });
 
 export const campaignListSchema = z.object({
   campaigns: z.array(

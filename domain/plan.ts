@@ -21,6 +21,9 @@ export const isoDurationSchema = z
   .string()
   .refine((text) => parseIsoDuration(text) !== undefined, 'an ISO-8601 duration in weeks, days, hours, minutes or seconds, e.g. P3D or PT2H');
 
+/** A plan's own instants: the API also takes local dates and the offices' words here, resolved at start (domain/plan-dates.ts). */
+const planInstantSchema = instantSchema.describe('an ISO-8601 instant; at start the API also takes 2027-02-13 (by the end of that day), 2027-02-13T17:00 in the plan’s timezone, and the offices’ words: 2月13日前, 元宵节结束 (docs/api.md, "Dates in a plan")');
+
 const textSchema = (max: number) => z.string().trim().min(1).max(max);
 
 /**
@@ -103,8 +106,8 @@ export type AdvanceMode = (typeof ADVANCE_MODES)[number];
 
 export const phaseSchema = z.object({
   name: z.enum(PHASE_NAMES),
-  opensAt: instantSchema,
-  cutoff: instantSchema,
+  opensAt: planInstantSchema,
+  cutoff: planInstantSchema,
   /** Offsets before the cutoff at which units that have not submitted are reminded: P3D, or P2WD (two working days before). */
   reminders: z.array(planDurationSchema).max(20).default([]),
   /** A reminder that would fall on a non-working day (weekend, holiday) is sent on the working day before, at the same time. */
@@ -119,7 +122,7 @@ export const phaseSchema = z.object({
    * Visiting only: shares of its approved households a unit must have visited by each instant
    * (plan 6: 30% by 10/31, all by 11/30); units behind are reminded and escalated then.
    */
-  milestones: z.array(z.object({ at: instantSchema, coverage: z.number().gt(0).max(1) })).max(10).optional(),
+  milestones: z.array(z.object({ at: planInstantSchema, coverage: z.number().gt(0).max(1) })).max(10).optional(),
   /**
    * Publicity under roster rules: how long an objection (異議) to the published roster may wait
    * before the unit is reminded to answer it; twice that and the coordinator is told.
@@ -138,7 +141,7 @@ export const campaignPlanSchema = z
      * When the campaign's season starts: gives a year to the plan's dates written without one
      * (2月13日前) and to festivals (元宵节结束). See resolvePlanDates (domain/plan-dates.ts).
      */
-    seasonStart: instantSchema.optional(),
+    seasonStart: planInstantSchema.optional(),
     coordinator: personSchema,
     reviewers: z.array(personSchema).min(1, 'at least one reviewer'),
     units: z.array(unitSchema).min(1, 'a campaign needs at least one unit'),

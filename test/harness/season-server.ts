@@ -26,8 +26,11 @@ function compiled(lib: string): string {
   return dir;
 }
 
-/** The Java time-skipping server with its clock starting at `start` (then moving on by itself and by skipping). */
-export async function createTimeSkippingEnvAt(start: string): Promise<TestWorkflowEnvironment> {
+/**
+ * The Java time-skipping server with its clock starting at `start` (now by default), then moving
+ * on by itself and by skipping; started and waited for here, so a busy machine cannot fail it.
+ */
+export async function createTimeSkippingEnvAt(start = new Date().toISOString()): Promise<TestWorkflowEnvironment> {
   const lib = join(dirname(temporalServerPath('test-server')), 'lib');
   const classes = compiled(lib);
   const port = await freePort();
