@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { campaignPlanSchema, idSchema, instantSchema, PHASE_NAMES, SUBMISSION_KINDS } from '../domain/plan';
+import { campaignPlanSchema, idSchema, instantSchema, PHASE_NAMES, planDurationSchema, SUBMISSION_KINDS } from '../domain/plan';
 import { planCalendarIssues, PlanDatesNotUnderstood, resolvePlanDates, type understoodDates } from '../domain/plan-dates';
 import type { UpwardReport } from '../domain/report';
 import type { AuditTrail } from './audit';
@@ -93,7 +93,14 @@ export const visitBody = z.strictObject({
 });
 
 export const visitBatchBody = z.strictObject({ visits: z.array(visitBody).min(1).max(MAX_VISITS_PER_BATCH) });
-export const extendCutoffBody = z.strictObject({ cutoff: instantSchema, reason: text(2_000) });
+/** The new cutoff, or how much later than the current one (`by`: P3WD on the business calendar, or P2D). */
+export const extendCutoffBody = z
+  .strictObject({
+    cutoff: instantSchema.optional(),
+    by: planDurationSchema.describe('how much later than the current cutoff: P3WD (working days) or P2D').optional(),
+    reason: text(2_000),
+  })
+  .refine((body) => (body.cutoff === undefined) !== (body.by === undefined), { message: 'give the new cutoff or by how much later (by: P3WD), one of the two' });
 export const reasonBody = z.strictObject({ reason: text(2_000) });
 export const signOffBody = z.strictObject({ note: text(2_000).optional() });
 

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { PayloadKeys } from '../config/codec';
 import { inTransaction } from '../db/pool';
+import { CalendarYearNotCovered } from '../domain/calendar/business-days';
+import { deadlineAfter } from '../domain/calendar/durations';
 import { reminderInstants, reviewDeadlines, type CalendarReminders, type ReminderInstant, type ReviewDeadlines } from '../domain/calendar/phase-clock';
 import type { CampaignPlan, PhaseName, Unit } from '../domain/plan';
 import { maskName, RosterFailure, yuan, type Household } from '../domain/roster';
@@ -393,16 +395,35 @@ export function createRecords({ pool, masterKeys, householdKeySecret }: RecordsD
       });
     },
 
-    async recordExtension(input: UnitTarget & { requestId: string; actor: string; at: string; from: string; to: string; reason: string }): Promise<void> {
+    /**
+     * The cutoff moves: to `to`, or `by` a duration after the current one (P3WD counted on the
+     * calendar). With `reminders`, the reminders' instants before the new cutoff are counted too,
+     * and with `reviewWindow` its working days must be countable; a year the calendar lacks refuses
+     * the extension (InvalidExtension) with the calendar's reason.
+     */
+    async recordExtension(
+      input: UnitTarget & { requestId: string; actor: string; at: string; from: string; to?: string; by?: string; timeZone: string; reason: string; reminders?: CalendarReminders; reviewWindow?: ReviewWindow },
+    ): Promise<{ ok: true; to: string; reminderInstants?: ReminderInstant[] } | { ok: false; refusal: Refusal }> {
+      let to: string;
+      let reminders: ReminderInstant[] | undefined;
+      try {
+        to = input.by ? new Date(deadlineAfter(Date.parse(input.from), input.by, { timeZone: input.timeZone })).toISOString() : input.to!;
+        reminders = input.reminders && reminderInstants(Date.parse(to), input.reminders);
+        if (input.reviewWindow) reviewDeadlines(Date.parse(to), input.reviewWindow);
+      } catch (err) {
+        if (!(err instanceof CalendarYearNotCovered)) throw err;
+        return { ok: false, refusal: { type: 'InvalidExtension', message: err.message, details: { year: err.year } } };
+      }
       await inTransaction(pool, async (db) => {
         const { rowCount } = await db.query(
           'INSERT INTO extensions (request_id, campaign_id, phase, unit_id, actor, from_cutoff, to_cutoff, reason, extended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING',
-          [input.requestId, input.campaignId, input.phase, input.unitId, input.actor, input.from, input.to, input.reason, input.at],
+          [input.requestId, input.campaignId, input.phase, input.unitId, input.actor, input.from, to, input.reason, input.at],
         );
         if (!rowCount) return;
-        await db.query('UPDATE unit_phases SET cutoff = $4, updated_at = $5 WHERE campaign_id = $1 AND phase = $2 AND unit_id = $3', [input.campaignId, input.phase, input.unitId, input.to, input.at]);
-        await audit(db, input.campaignId, { at: input.at, actor: input.actor, requestId: input.requestId, action: 'cutoff-extended', phase: input.phase, unitId: input.unitId, detail: `${input.from} → ${input.to}: ${input.reason}` });
+        await db.query('UPDATE unit_phases SET cutoff = $4, updated_at = $5 WHERE campaign_id = $1 AND phase = $2 AND unit_id = $3', [input.campaignId, input.phase, input.unitId, to, input.at]);
+        await audit(db, input.campaignId, { at: input.at, actor: input.actor, requestId: input.requestId, action: 'cutoff-extended', phase: input.phase, unitId: input.unitId, detail: `${input.from} → ${to}${input.by ? ` (${input.by})` : ''}: ${input.reason}` });
       });
+      return { ok: true, to, ...(reminders ? { reminderInstants: reminders } : {}) };
     },
 
     /**

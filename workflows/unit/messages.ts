@@ -95,8 +95,10 @@ export interface ReviewResult {
 }
 
 export interface ExtendCutoffRequest extends UnitRequest {
-  /** The new cutoff, later than the current one. */
-  cutoff: string;
+  /** The new cutoff, later than the current one… */
+  cutoff?: string;
+  /** …or how much later: P3WD (counted on the business calendar by the record) or P2D. One of the two. */
+  by?: string;
   reason: string;
 }
 
