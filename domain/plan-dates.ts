@@ -12,7 +12,7 @@ import { isWorkingDays } from './calendar/durations';
 import { LocalDateNotUnderstood, resolveLocalInstant, type LocalDateContext } from './calendar/local-dates';
 import { reminderInstants, reviewDeadlines } from './calendar/phase-clock';
 import { DEFAULT_TIME_ZONE, formatInstant, isTimeZone, localDate } from './calendar/time-zone';
-import type { CampaignPlan } from './plan';
+import { instantSchema, type CampaignPlan } from './plan';
 
 export interface PlanDateIssue {
   path: (string | number)[];
@@ -41,7 +41,8 @@ export function resolvePlanDates<T>(input: T): T {
   const phases = Array.isArray(input.phases) ? input.phases : [];
 
   const resolve = (value: unknown, path: (string | number)[], context: LocalDateContext): unknown => {
-    if (typeof value !== 'string') return value;
+    // An instant the schema already takes stays as written: the record, views and refusals quote it.
+    if (typeof value !== 'string' || instantSchema.safeParse(value).success) return value;
     try {
       return formatInstant(resolveLocalInstant(value, context), timeZone);
     } catch (err) {
