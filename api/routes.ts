@@ -1,6 +1,6 @@
 import type { PayloadCodec, UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
-import { campaignPlanSchema } from '../domain/plan';
+import { understoodDates } from '../domain/plan-dates';
 import { reportCsv } from '../domain/report';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { cancelCampaign, reinstateUnit, signOffPhase } from '../workflows/campaign/messages';
@@ -34,6 +34,7 @@ import {
   objectionParams,
   objectionSchema,
   campaignStartedSchema,
+  startCampaignBody,
   campaignStateSchema,
   extendCutoffBody,
   extensionSchema,
@@ -286,16 +287,17 @@ export const routes: Route[] = [
     operationId: 'startCampaign',
     method: 'post',
     path: '/campaigns',
-    summary: 'Start a campaign from its plan. 202 with Location; 400 lists every problem in the plan; 409 if the id exists.',
+    summary: 'Start a campaign from its plan (dates may be written as offices write them). 202 with Location and the dates as understood; 400 lists every problem in the plan; 409 if the id exists.',
     tag: 'campaigns',
     action: 'startCampaign',
-    body: campaignPlanSchema,
+    body: startCampaignBody,
     response: { status: 202, description: 'started; Location is the campaign', schema: campaignStartedSchema, location: true },
     errors: [400, ...SECURED, 409, 413, 422, 503],
     handle: async ({ body, caller, campaigns, location, principal }) => {
+      const dates = understoodDates(body);
       const { workflowId } = await campaigns.start(body, caller, principal!.organizationId);
       const path = location(`/campaigns/${body.id}`);
-      return { body: { campaignId: body.id, workflowId, status: 'started' as const, location: path }, headers: { Location: path } };
+      return { body: { campaignId: body.id, workflowId, status: 'started' as const, location: path, dates }, headers: { Location: path } };
     },
   }),
   route({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { idSchema, instantSchema, PHASE_NAMES, SUBMISSION_KINDS } from '../domain/plan';
+import { campaignPlanSchema, idSchema, instantSchema, PHASE_NAMES, planDurationSchema, SUBMISSION_KINDS } from '../domain/plan';
+import { planCalendarIssues, PlanDatesNotUnderstood, resolvePlanDates, type understoodDates } from '../domain/plan-dates';
 import type { UpwardReport } from '../domain/report';
 import type { AuditTrail } from './audit';
 import { householdSchema } from '../domain/household';
@@ -16,6 +17,28 @@ import type { ExtensionRecord, ReviewResult, StrikeResult, SubmitResult, VisitsR
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const phaseName = z.enum(PHASE_NAMES);
+
+// ---- the plan a campaign starts from
+
+/**
+ * A plan whose instants may be written as offices write them (2月13日前, 元宵节结束, 2027-02-13,
+ * docs/api.md "Dates"): resolved in the plan's time zone before the plan schema checks them, and
+ * refused, each with its path and reason, when a date cannot be read or a working-day duration
+ * falls in a year the business calendar does not cover. Never guessed.
+ */
+export const startCampaignBody = z
+  .preprocess((input, ctx) => {
+    try {
+      return resolvePlanDates(input);
+    } catch (err) {
+      if (!(err instanceof PlanDatesNotUnderstood)) throw err;
+      for (const issue of err.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, input });
+      return input;
+    }
+  }, campaignPlanSchema)
+  .superRefine((plan, ctx) => {
+    for (const issue of planCalendarIssues(plan)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  });
 
 // ---- path and query parameters
 
@@ -70,7 +93,14 @@ export const visitBody = z.strictObject({
 });
 
 export const visitBatchBody = z.strictObject({ visits: z.array(visitBody).min(1).max(MAX_VISITS_PER_BATCH) });
-export const extendCutoffBody = z.strictObject({ cutoff: instantSchema, reason: text(2_000) });
+/** The new cutoff, or how much later than the current one (`by`: P3WD on the business calendar, or P2D). */
+export const extendCutoffBody = z
+  .strictObject({
+    cutoff: instantSchema.optional(),
+    by: planDurationSchema.describe('how much later than the current cutoff: P3WD (working days) or P2D').optional(),
+    reason: text(2_000),
+  })
+  .refine((body) => (body.cutoff === undefined) !== (body.by === undefined), { message: 'give the new cutoff or by how much later (by: P3WD), one of the two' });
 export const reasonBody = z.strictObject({ reason: text(2_000) });
 export const signOffBody = z.strictObject({ note: text(2_000).optional() });
 
@@ -246,7 +276,23 @@ export const submitResultSchema = z.object({
 
 export const reviewResultSchema = z.object({ status: z.enum(UNIT_PHASE_STATUSES), reviewedAt: z.string() }) satisfies z.ZodType<ReviewResult>;
 
-export const campaignStartedSchema = z.object({ campaignId: z.string(), workflowId: z.string(), status: z.literal('started'), location: z.string() });
+const localInstant = z.string().describe('an ISO-8601 instant with the campaign time zone’s offset, e.g. 2027-02-14T00:00:00+08:00');
+/** What the API understood of the plan's dates (domain/plan-dates.ts, understoodDates). */
+export const understoodDatesSchema = z.object({
+  timezone: z.string(),
+  seasonStart: localInstant.optional(),
+  phases: z.array(
+    z.object({
+      name: phaseName,
+      opensAt: localInstant,
+      cutoff: localInstant,
+      reminders: z.array(z.object({ offset: z.string(), at: localInstant })),
+      milestones: z.array(z.object({ at: localInstant, coverage: z.number() })).optional(),
+    }),
+  ),
+}) satisfies z.ZodType<ReturnType<typeof understoodDates>>;
+
+export const campaignStartedSchema = z.object({ campaignId: z.string(), workflowId: z.string(), status: z.literal('started'), location: z.string(), dates: understoodDatesSchema });
 
 export const campaignListSchema = z.object({
   campaigns: z.array(

@@ -7,8 +7,12 @@
 // every milestone's at (a bare date = by its end, the next day's 00:00). A date without a year
 // takes it from seasonStart, else from the first phase's opensAt when that has a year: the first
 // such date on or after it (see calendar/local-dates.ts).
-import { DEFAULT_TIME_ZONE, formatInstant, isTimeZone } from './calendar/time-zone';
+import { CalendarYearNotCovered, isWorkingDay } from './calendar/business-days';
+import { isWorkingDays } from './calendar/durations';
 import { LocalDateNotUnderstood, resolveLocalInstant, type LocalDateContext } from './calendar/local-dates';
+import { reminderInstants, reviewDeadlines } from './calendar/phase-clock';
+import { DEFAULT_TIME_ZONE, formatInstant, isTimeZone, localDate } from './calendar/time-zone';
+import { instantSchema, type CampaignPlan } from './plan';
 
 export interface PlanDateIssue {
   path: (string | number)[];
@@ -37,7 +41,8 @@ export function resolvePlanDates<T>(input: T): T {
   const phases = Array.isArray(input.phases) ? input.phases : [];
 
   const resolve = (value: unknown, path: (string | number)[], context: LocalDateContext): unknown => {
-    if (typeof value !== 'string') return value;
+    // An instant the schema already takes stays as written: the record, views and refusals quote it.
+    if (typeof value !== 'string' || instantSchema.safeParse(value).success) return value;
     try {
       return formatInstant(resolveLocalInstant(value, context), timeZone);
     } catch (err) {
@@ -77,4 +82,53 @@ export function resolvePlanDates<T>(input: T): T {
   }
   if (issues.length) throw new PlanDatesNotUnderstood(issues);
   return resolved as T;
+}
+
+/**
+ * Every working-day duration of a (valid) plan that the calendar cannot count, with its path: a
+ * reminder before a cutoff in a year without data, or a review window in a phase that reaches one
+ * (from its opening to twice the window after its cutoff). Refused at start, never guessed.
+ */
+export function planCalendarIssues(plan: CampaignPlan): PlanDateIssue[] {
+  const issues: PlanDateIssue[] = [];
+  const timeZone = plan.timezone;
+  const counted = (path: PlanDateIssue['path'], count: () => void) => {
+    try {
+      count();
+    } catch (err) {
+      if (!(err instanceof CalendarYearNotCovered)) throw err;
+      issues.push({ path, message: err.message });
+    }
+  };
+  plan.phases.forEach((phase, i) => {
+    const cutoff = Date.parse(phase.cutoff);
+    phase.reminders.forEach((offset, j) => {
+      if (isWorkingDays(offset) || phase.remindersOnWorkingDays) counted(['phases', i, 'reminders', j], () => reminderInstants(cutoff, { timeZone, reminders: [offset], remindersOnWorkingDays: phase.remindersOnWorkingDays }));
+    });
+    if (isWorkingDays(phase.reviewWithin)) {
+      counted(['phases', i, 'reviewWithin'], () => {
+        // A submission may come on any day from the opening to the cutoff: each of those years is asked for.
+        for (let year = localDate(Date.parse(phase.opensAt), timeZone).year; year <= localDate(cutoff, timeZone).year; year++) isWorkingDay({ year, month: 1, day: 1 });
+        reviewDeadlines(cutoff, { timeZone, reviewWithin: phase.reviewWithin });
+      });
+    }
+  });
+  return issues;
+}
+
+/** What the API understood of a plan's dates, as instants with the zone's offset: the start's answer. */
+export function understoodDates(plan: CampaignPlan) {
+  const timeZone = plan.timezone;
+  const local = (instant: string) => formatInstant(Date.parse(instant), timeZone);
+  return {
+    timezone: timeZone,
+    ...(plan.seasonStart ? { seasonStart: local(plan.seasonStart) } : {}),
+    phases: plan.phases.map((phase) => ({
+      name: phase.name,
+      opensAt: local(phase.opensAt),
+      cutoff: local(phase.cutoff),
+      reminders: reminderInstants(Date.parse(phase.cutoff), { timeZone, reminders: phase.reminders, remindersOnWorkingDays: phase.remindersOnWorkingDays }).map((r) => ({ offset: r.offset, at: local(r.at) })),
+      ...(phase.milestones ? { milestones: phase.milestones.map((m) => ({ at: local(m.at), coverage: m.coverage })) } : {}),
+    })),
+  };
 }

@@ -21,12 +21,16 @@ export const isoDurationSchema = z
   .string()
   .refine((text) => parseIsoDuration(text) !== undefined, 'an ISO-8601 duration in weeks, days, hours, minutes or seconds, e.g. P3D or PT2H');
 
+/** A plan's own instants: the API also takes local dates and the offices' words here, resolved at start (domain/plan-dates.ts). */
+const planInstantSchema = instantSchema.describe('an ISO-8601 instant; at start the API also takes 2027-02-13 (by the end of that day), 2027-02-13T17:00 in the plan’s timezone, and the offices’ words: 2月13日前, 元宵节结束 (docs/api.md, "Dates in a plan")');
+
 const textSchema = (max: number) => z.string().trim().min(1).max(max);
 
 /**
- * Working days ("P3WD", counted on the business calendar) beside ISO-8601 durations. Not yet used
- * by the phase fields: the workflows count those in exact milliseconds (isoDurationMs) until they
- * use deadlineAfter (domain/calendar/durations.ts).
+ * Working days ("P3WD", counted on the business calendar) beside ISO-8601 durations: a phase's
+ * reminders and review window. The record's activities count them (domain/calendar/phase-clock.ts)
+ * and the workflows keep the instants they answer; the API refuses a plan whose working days fall
+ * in a year the calendar does not cover (domain/plan-dates.ts, planCalendarIssues).
  */
 export const planDurationSchema = z
   .string()
@@ -108,12 +112,14 @@ export type AdvanceMode = (typeof ADVANCE_MODES)[number];
 
 export const phaseSchema = z.object({
   name: z.enum(PHASE_NAMES),
-  opensAt: instantSchema,
-  cutoff: instantSchema,
-  /** Offsets before the cutoff at which units that have not submitted are reminded. */
-  reminders: z.array(isoDurationSchema).max(20).default([]),
-  /** How long a reviewer has for one submission before being reminded, then escalated. */
-  reviewWithin: isoDurationSchema.default('P2D'),
+  opensAt: planInstantSchema,
+  cutoff: planInstantSchema,
+  /** Offsets before the cutoff at which units that have not submitted are reminded: P3D, or P2WD (two working days before). */
+  reminders: z.array(planDurationSchema).max(20).default([]),
+  /** A reminder that would fall on a non-working day (weekend, holiday) is sent on the working day before, at the same time. */
+  remindersOnWorkingDays: z.boolean().optional(),
+  /** How long a reviewer has for one submission before being reminded, then escalated (twice that): P2D, or P3WD. */
+  reviewWithin: planDurationSchema.default('P2D'),
   submission: z.object({ kind: z.enum(SUBMISSION_KINDS), description: textSchema(500) }),
   advance: z.enum(ADVANCE_MODES).default('automatic'),
   /** While a phase awaits the coordinator's sign-off, the coordinator is reminded this often. */
@@ -122,7 +128,7 @@ export const phaseSchema = z.object({
    * Visiting only: shares of its approved households a unit must have visited by each instant
    * (plan 6: 30% by 10/31, all by 11/30); units behind are reminded and escalated then.
    */
-  milestones: z.array(z.object({ at: instantSchema, coverage: z.number().gt(0).max(1) })).max(10).optional(),
+  milestones: z.array(z.object({ at: planInstantSchema, coverage: z.number().gt(0).max(1) })).max(10).optional(),
   /**
    * Publicity under roster rules: how long an objection (異議) to the published roster may wait
    * before the unit is reminded to answer it; twice that and the coordinator is told.
@@ -141,7 +147,7 @@ export const campaignPlanSchema = z
      * When the campaign's season starts: gives a year to the plan's dates written without one
      * (2月13日前) and to festivals (元宵节结束). See resolvePlanDates (domain/plan-dates.ts).
      */
-    seasonStart: instantSchema.optional(),
+    seasonStart: planInstantSchema.optional(),
     coordinator: personSchema,
     reviewers: z.array(personSchema).min(1, 'at least one reviewer'),
     units: z.array(unitSchema).min(1, 'a campaign needs at least one unit'),
@@ -198,6 +204,7 @@ export const campaignPlanSchema = z
         if (at <= opensAt || at > cutoff) problem(['phases', i, 'milestones', j, 'at'], `milestone ${milestone.at} is not within the phase (${phase.opensAt} → ${phase.cutoff}]`);
       });
       phase.reminders.forEach((offset, j) => {
+        // Working days are counted on the calendar when the unit phase opens; exact offsets are checked here.
         const ms = parseIsoDuration(offset);
         if (ms !== undefined && ms >= cutoff - opensAt) problem(['phases', i, 'reminders', j], `reminder ${offset} before the cutoff is as long as the phase or longer`);
       });

@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { PayloadKeys } from '../config/codec';
 import { inTransaction } from '../db/pool';
+import { CalendarYearNotCovered } from '../domain/calendar/business-days';
+import { deadlineAfter } from '../domain/calendar/durations';
+import { reminderInstants, reviewDeadlines, type CalendarReminders, type ReminderInstant, type ReviewDeadlines } from '../domain/calendar/phase-clock';
 import type { CampaignPlan, PhaseName, Unit } from '../domain/plan';
 import { maskName, RosterFailure, yuan, type Household } from '../domain/roster';
 import type { PlanOutline } from '../domain/plan-outline';
@@ -88,8 +91,19 @@ async function eraseEntries(db: PoolClient, campaignId: string, entries: { uploa
 }
 
 export type SubmissionOutcome =
-  | { ok: true; number: number; recordedAt: string; receivedAt: string; entries: number; duplicate: boolean }
+  | { ok: true; number: number; recordedAt: string; receivedAt: string; entries: number; duplicate: boolean; review?: ReviewDeadlines }
   | { ok: false; refusal: Refusal };
+
+/**
+ * A review window in working days, counted from when the record took the submission. The
+ * workflow keeps the instants this answers (see domain/calendar/phase-clock.ts). A year the
+ * calendar lacks throws, and the activity is retried until the data has it: the API refused such
+ * plans at start, so only a calendar file shrunk under a running campaign gets here.
+ */
+export interface ReviewWindow {
+  timeZone: string;
+  reviewWithin: string;
+}
 
 export type VisitOutcome = { ok: true; visited: number; paid: number; duplicate: boolean } | { ok: false; refusal: Refusal };
 
@@ -272,13 +286,17 @@ export function createRecords({ pool, masterKeys, householdKeySecret }: RecordsD
       });
     },
 
-    /** The unit phase opens: visiting counts the roster it pays against (the approved claims). */
-    async openUnitPhase(target: UnitTarget & { at: string }): Promise<{ rosterSize: number }> {
+    /**
+     * The unit phase opens: visiting counts the roster it pays against (the approved claims). With
+     * `reminders`, the reminders' instants before `cutoff` are counted on the business calendar.
+     */
+    async openUnitPhase(target: UnitTarget & { at: string; reminders?: CalendarReminders & { cutoff: string } }): Promise<{ rosterSize: number; reminderInstants?: ReminderInstant[] }> {
+      const reminders = target.reminders && reminderInstants(Date.parse(target.reminders.cutoff), target.reminders);
       return inTransaction(pool, async (db) => {
         const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM household_claims WHERE campaign_id = $1 AND unit_id = $2 AND approved', [target.campaignId, target.unitId]);
         const rosterSize = target.phase === 'visiting' ? rows[0]!.n : 0;
         await db.query(`UPDATE unit_phases SET status = 'open', roster_size = $4, updated_at = $5 WHERE campaign_id = $1 AND phase = $2 AND unit_id = $3 AND status = 'scheduled'`, [target.campaignId, target.phase, target.unitId, rosterSize, target.at]);
-        return { rosterSize };
+        return { rosterSize, ...(reminders ? { reminderInstants: reminders } : {}) };
       });
     },
 
@@ -294,14 +312,15 @@ export function createRecords({ pool, masterKeys, householdKeySecret }: RecordsD
     },
 
     async recordSubmission(
-      input: UnitTarget & { requestId: string; actor: string; receivedAt: string; at: string; kind: string; report: string; figures?: Record<string, number>; uploadId?: string },
+      input: UnitTarget & { requestId: string; actor: string; receivedAt: string; at: string; kind: string; report: string; figures?: Record<string, number>; uploadId?: string; reviewWindow?: ReviewWindow },
     ): Promise<SubmissionOutcome> {
+      const review = (recordedAt: string) => (input.reviewWindow ? { review: reviewDeadlines(Date.parse(recordedAt), input.reviewWindow) } : {});
       return refusable(pool, async (db) => {
         const earlier = await db.query<{ number: number; recorded_at: Date; received_at: Date; upload_id: string | null }>('SELECT number, recorded_at, received_at, upload_id FROM submissions WHERE request_id = $1', [input.requestId]);
         const entriesOf = async (uploadId: string | null) => (uploadId ? (await db.query<{ entries: number }>('SELECT entries FROM roster_uploads WHERE upload_id = $1', [uploadId])).rows[0]!.entries : 0);
         if (earlier.rows[0]) {
           const e = earlier.rows[0];
-          return { ok: true as const, number: e.number, recordedAt: e.recorded_at.toISOString(), receivedAt: e.received_at.toISOString(), entries: await entriesOf(e.upload_id), duplicate: true };
+          return { ok: true as const, number: e.number, recordedAt: e.recorded_at.toISOString(), receivedAt: e.received_at.toISOString(), entries: await entriesOf(e.upload_id), duplicate: true, ...review(e.recorded_at.toISOString()) };
         }
         // One submission of a unit at a time: its row is the lock.
         const { rows } = await db.query<{ submissions: number }>('SELECT submissions FROM unit_phases WHERE campaign_id = $1 AND phase = $2 AND unit_id = $3 FOR UPDATE', [input.campaignId, input.phase, input.unitId]);
@@ -323,7 +342,7 @@ export function createRecords({ pool, masterKeys, householdKeySecret }: RecordsD
           at: input.at, actor: input.actor, requestId: input.requestId, action: 'submitted', phase: input.phase, unitId: input.unitId, receivedAt: input.receivedAt,
           detail: `submission ${number}: ${input.kind}${input.uploadId ? `, ${entries} households` : ''}`,
         });
-        return { ok: true as const, number, recordedAt: input.at, receivedAt: input.receivedAt, entries, duplicate: false };
+        return { ok: true as const, number, recordedAt: input.at, receivedAt: input.receivedAt, entries, duplicate: false, ...review(input.at) };
       });
     },
 
@@ -379,16 +398,35 @@ export function createRecords({ pool, masterKeys, householdKeySecret }: RecordsD
       });
     },
 
-    async recordExtension(input: UnitTarget & { requestId: string; actor: string; at: string; from: string; to: string; reason: string }): Promise<void> {
+    /**
+     * The cutoff moves: to `to`, or `by` a duration after the current one (P3WD counted on the
+     * calendar). With `reminders`, the reminders' instants before the new cutoff are counted too,
+     * and with `reviewWindow` its working days must be countable; a year the calendar lacks refuses
+     * the extension (InvalidExtension) with the calendar's reason.
+     */
+    async recordExtension(
+      input: UnitTarget & { requestId: string; actor: string; at: string; from: string; to?: string; by?: string; timeZone: string; reason: string; reminders?: CalendarReminders; reviewWindow?: ReviewWindow },
+    ): Promise<{ ok: true; to: string; reminderInstants?: ReminderInstant[] } | { ok: false; refusal: Refusal }> {
+      let to: string;
+      let reminders: ReminderInstant[] | undefined;
+      try {
+        to = input.by ? new Date(deadlineAfter(Date.parse(input.from), input.by, { timeZone: input.timeZone })).toISOString() : input.to!;
+        reminders = input.reminders && reminderInstants(Date.parse(to), input.reminders);
+        if (input.reviewWindow) reviewDeadlines(Date.parse(to), input.reviewWindow);
+      } catch (err) {
+        if (!(err instanceof CalendarYearNotCovered)) throw err;
+        return { ok: false, refusal: { type: 'InvalidExtension', message: err.message, details: { year: err.year } } };
+      }
       await inTransaction(pool, async (db) => {
         const { rowCount } = await db.query(
           'INSERT INTO extensions (request_id, campaign_id, phase, unit_id, actor, from_cutoff, to_cutoff, reason, extended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING',
-          [input.requestId, input.campaignId, input.phase, input.unitId, input.actor, input.from, input.to, input.reason, input.at],
+          [input.requestId, input.campaignId, input.phase, input.unitId, input.actor, input.from, to, input.reason, input.at],
         );
         if (!rowCount) return;
-        await db.query('UPDATE unit_phases SET cutoff = $4, updated_at = $5 WHERE campaign_id = $1 AND phase = $2 AND unit_id = $3', [input.campaignId, input.phase, input.unitId, input.to, input.at]);
-        await audit(db, input.campaignId, { at: input.at, actor: input.actor, requestId: input.requestId, action: 'cutoff-extended', phase: input.phase, unitId: input.unitId, detail: `${input.from} → ${input.to}: ${input.reason}` });
+        await db.query('UPDATE unit_phases SET cutoff = $4, updated_at = $5 WHERE campaign_id = $1 AND phase = $2 AND unit_id = $3', [input.campaignId, input.phase, input.unitId, to, input.at]);
+        await audit(db, input.campaignId, { at: input.at, actor: input.actor, requestId: input.requestId, action: 'cutoff-extended', phase: input.phase, unitId: input.unitId, detail: `${input.from} → ${to}${input.by ? ` (${input.by})` : ''}: ${input.reason}` });
       });
+      return { ok: true, to, ...(reminders ? { reminderInstants: reminders } : {}) };
     },
 
     /**

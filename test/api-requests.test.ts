@@ -81,7 +81,7 @@ describe('starting a campaign', () => {
     const response = await start(p);
     expect(response.status).toBe(202);
     expect(response.headers.get('location')).toBe(`/campaigns/${p.id}`);
-    expect(response.body).toEqual({ campaignId: p.id, workflowId: `campaign:${p.id}`, status: 'started', location: `/campaigns/${p.id}` });
+    expect(response.body).toEqual({ campaignId: p.id, workflowId: `campaign:${p.id}`, status: 'started', location: `/campaigns/${p.id}`, dates: expect.objectContaining({ timezone: 'Asia/Shanghai' }) });
     const read = await api.call('GET', response.headers.get('location')!, { token: TOKENS.coordinator });
     expect(read.status).toBe(200);
     expect(read.body).toMatchObject({ campaignId: p.id, title: p.title, organizer: '縣總工會', status: 'running', currentPhase: 'preparation' });

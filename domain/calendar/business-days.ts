@@ -59,18 +59,20 @@ export function isWorkingDay(date: LocalDate | string): boolean {
 }
 
 /**
- * The instant n working days after another. Rule: the n-th working day after the start's local
- * date, at the start's local time of day. The start's own date never counts, working day or not:
- * submitted Friday 10:00 before a normal weekend, P1WD ends Monday 10:00; submitted Saturday
- * 10:00, it also ends Monday 10:00. The end therefore always falls on a working day.
+ * The instant n working days after another (before it, for n < 0). Rule: the n-th working day
+ * after (before) the start's local date, at the start's local time of day. The start's own date
+ * never counts, working day or not: submitted Friday 10:00 before a normal weekend, P1WD ends
+ * Monday 10:00; submitted Saturday 10:00, it also ends Monday 10:00. The end therefore always
+ * falls on a working day.
  */
 export function addWorkingDays(fromInstantMs: number, n: number, timeZone: string): number {
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`working days must be a whole number ≥ 0, got ${n}`);
+  if (!Number.isInteger(n)) throw new RangeError(`working days must be a whole number, got ${n}`);
   if (n === 0) return fromInstantMs;
   const start = localDateTime(fromInstantMs, timeZone);
+  const step = n > 0 ? 1 : -1;
   let date: LocalDate = start;
-  for (let counted = 0; counted < n; ) {
-    date = addDays(date, 1);
+  for (let counted = 0; counted < Math.abs(n); ) {
+    date = addDays(date, step);
     if (isWorkingDay(date)) counted++;
   }
   return instantAt({ ...start, year: date.year, month: date.month, day: date.day }, timeZone);

@@ -18,9 +18,15 @@ export function parseDuration(text: string): PlanDuration | undefined {
   return ms === undefined ? undefined : { kind: 'exact', ms };
 }
 
-/** The instant a duration after a start ends. Throws CalendarYearNotCovered for working days beyond the data. */
-export function deadlineAfter(startMs: number, duration: string, { timeZone }: { timeZone: string }): number {
+/** Whether a duration is counted on the business calendar. */
+export const isWorkingDays = (text: string): boolean => parseDuration(text)?.kind === 'working-days';
+
+/**
+ * The instant `times` durations after a start (before it, for times < 0): twice a review window
+ * is 2 × P3WD = P6WD. Throws CalendarYearNotCovered for working days beyond the data.
+ */
+export function deadlineAfter(startMs: number, duration: string, { timeZone, times = 1 }: { timeZone: string; times?: number }): number {
   const parsed = parseDuration(duration);
   if (!parsed) throw new TypeError(`not a duration (P3WD, P2D, PT12H): ${duration}`);
-  return parsed.kind === 'exact' ? startMs + parsed.ms : addWorkingDays(startMs, parsed.days, timeZone);
+  return parsed.kind === 'exact' ? startMs + times * parsed.ms : addWorkingDays(startMs, times * parsed.days, timeZone);
 }

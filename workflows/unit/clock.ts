@@ -1,15 +1,20 @@
-import { isoDurationMs } from '../../domain/duration';
+import { isoDurationMs, parseIsoDuration } from '../../domain/duration';
 import type { PhaseSpec } from '../../domain/plan';
 import { POSTMARK_GRACE_MS, openObjections } from '../../domain/unit-phase';
 import type { UnitPhaseState } from './messages';
 
 // The unit's clock, pure: which instants have come (reminders, the cutoff, overdue reviews, ageing
 // objections, coverage milestones) and when it next matters. Re-derived from the state after every
-// message, so a moved cutoff moves every timer.
+// message, so a moved cutoff moves every timer. Instants the business calendar decides (working
+// days) are never counted here: the record's activities count them and the state keeps them
+// (reminderInstants, pending.dueAt), because cn-workdays.json may gain a year while a campaign
+// runs and a replay must find the instants it found the first time.
 
 export interface ClockPlan {
-  reminders: { offset: string; ms: number }[];
-  reviewWithinMs: number;
+  /** ms is absent for working days: their instants come with the state. */
+  reminders: { offset: string; ms?: number }[];
+  /** Absent for a review window in working days: each submission's instants come with it. */
+  reviewWithinMs?: number;
   objectionWithinMs: number;
   milestones: { at: string; ms: number; coverage: number }[];
 }
@@ -23,10 +28,17 @@ export type ClockEvent =
   | { kind: 'objection-escalated'; number: number }
   | { kind: 'milestone'; at: string; coverage: number };
 
+/** What the record must count on the calendar for this phase: the reminders' instants, each review window's. */
+export function calendarNeeds(phase: Pick<PhaseSpec, 'reminders' | 'reviewWithin' | 'remindersOnWorkingDays'>): { reminders: boolean; review: boolean } {
+  // The plan schema takes ISO-8601 durations and working days (P3WD); what is not the one is the other.
+  const counted = (duration: string) => parseIsoDuration(duration) === undefined;
+  return { reminders: Boolean(phase.remindersOnWorkingDays) || phase.reminders.some(counted), review: counted(phase.reviewWithin) };
+}
+
 export function clockPlan(phase: PhaseSpec, takesObjections: boolean, checksVisits: boolean): ClockPlan {
   return {
-    reminders: phase.reminders.map((offset) => ({ offset, ms: isoDurationMs(offset) })),
-    reviewWithinMs: isoDurationMs(phase.reviewWithin),
+    reminders: phase.reminders.map((offset) => ({ offset, ms: parseIsoDuration(offset) })),
+    reviewWithinMs: parseIsoDuration(phase.reviewWithin),
     objectionWithinMs: takesObjections ? isoDurationMs(phase.objectionWithin) : 0,
     milestones: (checksVisits ? (phase.milestones ?? []) : []).map((m) => ({ ...m, ms: Date.parse(m.at) })),
   };
@@ -41,14 +53,17 @@ function instants(state: UnitPhaseState, plan: ClockPlan): { at: number; event: 
   const out: { at: number; event: ClockEvent }[] = [];
   const cutoff = Date.parse(state.cutoff);
   if (awaitingSubmission(state)) {
-    for (const { offset, ms } of plan.reminders) out.push({ at: cutoff - ms, event: { kind: 'reminder', offset, dueAt: cutoff - ms } });
+    const reminders = state.reminderInstants?.map((r) => ({ offset: r.offset, at: Date.parse(r.at) })) ?? plan.reminders.map(({ offset, ms }) => ({ offset, at: cutoff - ms! }));
+    for (const { offset, at } of reminders) out.push({ at, event: { kind: 'reminder', offset, dueAt: at } });
     out.push({ at: cutoff + POSTMARK_GRACE_MS, event: { kind: 'forfeit' } });
   }
   const pending = state.status === 'submitted' ? state.pending : undefined;
   if (pending) {
     const submittedAt = Date.parse(pending.submittedAt);
-    if (!pending.reviewOverdueNotifiedAt) out.push({ at: submittedAt + plan.reviewWithinMs, event: { kind: 'review-overdue' } });
-    if (!pending.reviewEscalatedAt) out.push({ at: submittedAt + 2 * plan.reviewWithinMs, event: { kind: 'review-escalated' } });
+    const dueAt = pending.dueAt ? Date.parse(pending.dueAt) : submittedAt + plan.reviewWithinMs!;
+    const escalatesAt = pending.escalatesAt ? Date.parse(pending.escalatesAt) : submittedAt + 2 * plan.reviewWithinMs!;
+    if (!pending.reviewOverdueNotifiedAt) out.push({ at: dueAt, event: { kind: 'review-overdue' } });
+    if (!pending.reviewEscalatedAt) out.push({ at: escalatesAt, event: { kind: 'review-escalated' } });
   }
   if (!isTerminal(state)) {
     for (const o of openObjections(state)) {

@@ -1,4 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { ReminderInstant } from '../../domain/calendar/phase-clock';
 import type { Person, PhaseName, PhaseSpec, RosterRules, SubmissionKind, Unit } from '../../domain/plan';
 import { RosterFailure } from '../../domain/roster';
 import type { VisitInput } from '../../domain/visits';
@@ -94,8 +95,10 @@ export interface ReviewResult {
 }
 
 export interface ExtendCutoffRequest extends UnitRequest {
-  /** The new cutoff, later than the current one. */
-  cutoff: string;
+  /** The new cutoff, later than the current one… */
+  cutoff?: string;
+  /** …or how much later: P3WD (counted on the business calendar by the record) or P2D. One of the two. */
+  by?: string;
   reason: string;
 }
 
@@ -192,8 +195,12 @@ export interface UnitPhaseState {
   opensAt: string;
   cutoff: string;
   submissions: number;
-  /** The submission awaiting review, and whether its reviewer has been reminded or escalated. */
-  pending?: { number: number; submittedAt: string; reviewOverdueNotifiedAt?: string; reviewEscalatedAt?: string };
+  /**
+   * The submission awaiting review, and whether its reviewer has been reminded or escalated. A
+   * review window in working days comes with its instants, counted by the record when it took the
+   * submission (dueAt: the reviewer is reminded; escalatesAt: the coordinator is told).
+   */
+  pending?: { number: number; submittedAt: string; dueAt?: string; escalatesAt?: string; reviewOverdueNotifiedAt?: string; reviewEscalatedAt?: string };
   lastDecision?: ReviewDecision;
   /** Visiting: households on the roster it pays against, visited so far, amount paid. */
   rosterSize: number;
@@ -206,6 +213,12 @@ export interface UnitPhaseState {
   updatesThisRun: number;
   /** Reminder instants at or before this have been dealt with. */
   remindedUpTo: number;
+  /**
+   * The reminders' instants for the current cutoff when the calendar decides them (working-day
+   * offsets, or remindersOnWorkingDays), as the record counted them when the phase opened or the
+   * cutoff moved; absent, each is its offset before the cutoff in exact milliseconds.
+   */
+  reminderInstants?: ReminderInstant[];
   approvedAt?: string;
   forfeitedAt?: string;
   cancelledAt?: string;

@@ -1,6 +1,7 @@
 import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { CampaignCutoff } from '../../domain/search-attributes';
 import { openObjections, postmark, submissionRefusal } from '../../domain/unit-phase';
+import { calendarNeeds } from './clock';
 import { fail, iso, refused, store, type UnitContext } from './context';
 import { UnitPhaseFailure, extendCutoff, review, strikeEntries, submit, type ExtensionRecord, type ReviewResult, type StrikeResult, type SubmitResult } from './messages';
 
@@ -12,6 +13,8 @@ export function registerSubmissionHandlers(ctx: UnitContext): void {
   const { state, input, target } = ctx;
   const { unit, phase } = input;
   const takesRoster = input.rosterRules !== undefined && phase.submission.kind === 'applicant-roster';
+  // A review window in working days is counted by the record as it takes the submission (clock.ts says why).
+  const reviewWindow = calendarNeeds(phase).review ? { timeZone: input.timeZone, reviewWithin: phase.reviewWithin } : undefined;
 
   const refusalOf = (receivedAt: string, kind: typeof phase.submission.kind) => submissionRefusal(state, postmark(receivedAt, Date.now()), kind);
 
@@ -27,11 +30,11 @@ export function registerSubmissionHandlers(ctx: UnitContext): void {
         const refusal = fresh ? refusalOf(request.receivedAt, request.kind) : undefined;
         if (refusal) throw refused(refusal);
         const at = iso(Date.now());
-        const outcome = await store.recordSubmission({ ...target, requestId: request.requestId, actor: request.actor, receivedAt: request.receivedAt, at, kind: request.kind, report: request.report, figures: request.figures, uploadId: request.roster?.uploadId });
+        const outcome = await store.recordSubmission({ ...target, requestId: request.requestId, actor: request.actor, receivedAt: request.receivedAt, at, kind: request.kind, report: request.report, figures: request.figures, uploadId: request.roster?.uploadId, reviewWindow });
         if (!outcome.ok) throw refused(outcome.refusal);
         if (!outcome.duplicate) {
           state.submissions = outcome.number;
-          state.pending = { number: outcome.number, submittedAt: outcome.recordedAt };
+          state.pending = { number: outcome.number, submittedAt: outcome.recordedAt, ...(outcome.review ?? {}) };
           ctx.setStatus('submitted');
         }
         return { submissionNumber: outcome.number, status: state.status, submittedAt: outcome.recordedAt, receivedAt: outcome.receivedAt };
@@ -131,34 +134,43 @@ export function registerSubmissionHandlers(ctx: UnitContext): void {
     },
   );
 
-  const extensionRefusal = (to: number) => {
+  /** `to` is absent for an extension `by` a duration: later by construction, counted by the record. */
+  const extensionRefusal = (to: number | undefined) => {
     const cutoff = ctx.cutoff();
     if (ctx.isTerminal()) return fail(UnitPhaseFailure.InvalidExtension, `unit ${unit.id} is already ${state.status} for ${phase.name}`);
     if (Date.now() >= cutoff) return fail(UnitPhaseFailure.InvalidExtension, `the cutoff ${state.cutoff} has already passed; reinstate the unit instead`, { cutoff: state.cutoff });
-    if (!(to > cutoff)) return fail(UnitPhaseFailure.InvalidExtension, `the new cutoff ${iso(to)} is not later than the current one, ${state.cutoff}`, { cutoff: state.cutoff });
+    if (to !== undefined && !(to > cutoff)) return fail(UnitPhaseFailure.InvalidExtension, `the new cutoff ${iso(to)} is not later than the current one, ${state.cutoff}`, { cutoff: state.cutoff });
     return undefined;
   };
+  const requestedCutoff = (request: { cutoff?: string; by?: string }) => (request.by ? undefined : Date.parse(request.cutoff!));
+  const reminders = calendarNeeds(phase).reminders ? { timeZone: input.timeZone, reminders: phase.reminders, remindersOnWorkingDays: phase.remindersOnWorkingDays } : undefined;
 
   setHandler(
     extendCutoff,
     (request) =>
       ctx.exclusively(request.requestId, async (): Promise<ExtensionRecord> => {
-        const to = Date.parse(request.cutoff);
+        const to = requestedCutoff(request);
         const fresh = !ctx.applied(request.requestId);
         const refusal = fresh ? extensionRefusal(to) : undefined;
         if (refusal) throw refusal;
-        const record: ExtensionRecord = { requestId: request.requestId, actor: request.actor, from: state.cutoff, to: iso(to), reason: request.reason, extendedAt: iso(Date.now()) };
-        await store.recordExtension({ ...target, ...record, at: record.extendedAt });
+        const extendedAt = iso(Date.now());
+        // The record counts what the calendar decides: the new cutoff for `by`, the reminders before it.
+        const written = await store.recordExtension({ ...target, requestId: request.requestId, actor: request.actor, at: extendedAt, from: state.cutoff, to: to === undefined ? undefined : iso(to), by: request.by, timeZone: input.timeZone, reason: request.reason, reminders, reviewWindow });
+        // Histories recorded before recordExtension answered hold no result: the cutoff asked for stands.
+        if (written && !written.ok) throw refused(written.refusal);
+        const record: ExtensionRecord = { requestId: request.requestId, actor: request.actor, from: state.cutoff, to: written?.to ?? iso(to!), reason: request.reason, extendedAt };
         if (fresh) {
           state.cutoff = record.to;
-          upsertSearchAttributes([{ key: CampaignCutoff, value: new Date(to) }]);
+          if (written?.reminderInstants) state.reminderInstants = written.reminderInstants;
+          upsertSearchAttributes([{ key: CampaignCutoff, value: new Date(record.to) }]);
         }
         return record;
       }),
     {
       validator: (request) => {
         if (ctx.applied(request.requestId)) return;
-        const refusal = extensionRefusal(Date.parse(request.cutoff));
+        if ((request.cutoff === undefined) === (request.by === undefined)) throw fail(UnitPhaseFailure.InvalidExtension, 'give either the new cutoff or by how much (by: P3WD), not both');
+        const refusal = extensionRefusal(requestedCutoff(request));
         if (refusal) throw refusal;
       },
     },

@@ -1,6 +1,6 @@
 import { CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import { notify, type NotificationCategory, type NotificationDraft } from '../notification/workflow';
-import { awaitingSubmission, clockPlan, dueEvents, nextWake, type ClockEvent } from './clock';
+import { awaitingSubmission, calendarNeeds, clockPlan, dueEvents, nextWake, type ClockEvent } from './clock';
 import { createContext, iso, store, type UnitContext } from './context';
 import { getUnitPhaseState, type UnitPhaseInput, type UnitPhaseOutcome, type UnitPhaseState } from './messages';
 import { ageObjection, registerObjectionHandlers } from './objections';
@@ -43,8 +43,11 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
     if (!input.carried) {
       const opensAt = Date.parse(phase.opensAt);
       if (Date.now() < opensAt) await sleep(opensAt - Date.now(), { summary: `${phase.name} opens` });
-      const { rosterSize } = await store.openUnitPhase({ ...ctx.target, at: iso(Date.now()) });
+      // Reminders on the business calendar are counted by the record, once, for this cutoff (clock.ts says why).
+      const reminders = calendarNeeds(phase).reminders ? { timeZone: input.timeZone, reminders: phase.reminders, remindersOnWorkingDays: phase.remindersOnWorkingDays, cutoff: state.cutoff } : undefined;
+      const { rosterSize, reminderInstants } = await store.openUnitPhase({ ...ctx.target, at: iso(Date.now()), reminders });
       state.rosterSize = rosterSize;
+      if (reminderInstants) state.reminderInstants = reminderInstants;
       state.remindedUpTo = Math.max(opensAt, Date.now());
       ctx.setStatus('open');
       ctx.send({ kind: 'phase-opened', key: phase.opensAt, recipient: ctx.recipients.unit, data: { campaignTitle: input.campaignTitle, unitName: unit.name, phase: phase.name, cutoff: state.cutoff, submission: phase.submission.kind, description: phase.submission.description } });
