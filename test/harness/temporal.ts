@@ -55,13 +55,13 @@ async function listening(port: number, process: ChildProcess, deadlineMs: number
 }
 
 /**
- * The Java time-skipping server: weeks of campaign in seconds. Started here, not by the SDK: the SDK
- * gives a server 5 s to listen, which a JVM on two busy cores misses (three tries in a row under
- * load), so it has a minute here and the SDK then connects to it as it would to its own.
+ * A time-skipping environment on a Java test server the harness starts itself (`command` with
+ * `args(port)`), waited for here with a minute to listen: the SDK gives a server 5 s, which a JVM on
+ * two busy cores missed three times in a row. The SDK then connects to it as to its own.
  */
-export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+export async function timeSkippingEnvOn(command: string, args: (port: number) => string[]): Promise<TestWorkflowEnvironment> {
   const port = await freePort();
-  const server = spawn(temporalServerPath('test-server'), [String(port)], { stdio: 'ignore' });
+  const server = spawn(command, args(port), { stdio: 'ignore' });
   let env: OwnServerEnvironment;
   try {
     await listening(port, server, 60_000);
@@ -81,6 +81,9 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   await addSearchAttributes(env.connection, env.namespace ?? 'default');
   return env;
 }
+
+/** The Java time-skipping server: weeks of campaign in seconds. */
+export const createTimeSkippingEnv = (): Promise<TestWorkflowEnvironment> => timeSkippingEnvOn(temporalServerPath('test-server'), (port) => [String(port)]);
 
 /** The Temporal CLI dev server, with visibility (list queries) and the campaign search attributes. */
 export async function createDevServerEnv(server: Pick<NonNullable<LocalTestWorkflowEnvironmentOptions['server']>, 'ui' | 'uiPort' | 'extraArgs'> = {}): Promise<TestWorkflowEnvironment> {
