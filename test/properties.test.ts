@@ -274,6 +274,18 @@ describe('request bodies and ids through the real API, with a token of each role
     );
   });
 
+  test('given a campaign cancelled and its personal data erased, when its unit clerk adds a household to an objection, it should be refused with 409, not a 500 (schemathesis found it)', async () => {
+    const org = orgs.union;
+    const campaignId = uniqueId('erased');
+    expect((await call('POST', '/campaigns', org.tokens.coordinator, { body: ORGANIZATIONS.union.plan({ id: campaignId, webhook }) })).status).toBe(202);
+    expect((await call('POST', `/campaigns/${campaignId}/members`, org.tokens.admin, { body: { personId: org.personIds.unit, role: 'unit', subject: org.unitId } })).status).toBe(201);
+    await eventually(async () => expect((await call('POST', `/campaigns/${campaignId}/cancel`, org.tokens.coordinator, { body: { reason: '上级通知取消' } })).status).toBe(200), 60_000);
+    await eventually(async () => expect((await call('POST', `/campaigns/${campaignId}/personal-data/erasure`, org.tokens.coordinator, { body: { reason: '保存期满' } })).status).toBe(200), 60_000);
+    const response = await call('POST', `/campaigns/${campaignId}/units/${org.unitId}/objections/1/addition`, org.tokens.unit, { body: { household: household(1) } });
+    expect({ status: response.status, code: response.body.error?.code }).toEqual({ status: 409, code: 'CampaignClosed' });
+    expect(running.api.logs.filter((l) => l.event === 'error')).toEqual([]);
+  });
+
   test('given an oversized body, when posted, it should be refused with 413', async () => {
     const org = orgs.subDistrict;
     const response = await call('POST', `${unitPhase(org)}/submissions`, org.tokens.unit, { body: { kind: 'applicant-roster', report: '慰'.repeat(40_000) } });
