@@ -25,11 +25,7 @@ async function main(): Promise<void> {
   // Bundling workflows takes over a minute on a loaded 2-core machine: more time than the tests' default.
   const worker = await startWorkerProcess({ address: env.address, taskQueue, databaseUrl: postgres.url }, 240_000);
   const api = await startApi(apiConfig({ address: env.address, taskQueue, databaseUrl: postgres.url, apiTokens: BOOTSTRAP_GRANTS }), env.client, pool);
-  // Campaigns that exist and people who hold roles in them, so the fuzzer's requests reach the workflows and the record, not only 404s.
-  const organizations = await setUpOrganizations(api, (key) => `schemathesis-${key}`, (p) => `http://127.0.0.1:9/${p}`);
-  writeFileSync(out, JSON.stringify({ url: api.url, organizations: ORGANIZATION_KEYS.map((key) => ({ key, ...organizations[key] })) }), { mode: 0o600 });
-  console.log(`schemathesis stack ready: API ${api.url}, campaigns ${ORGANIZATION_KEYS.map((k) => organizations[k].campaignId).join(', ')}`);
-  const stop = async () => {
+  const stop = async (code: number) => {
     const statuses = new Map<number, number>();
     for (const line of api.logs) if (line.event === 'request') statuses.set(line.status as number, (statuses.get(line.status as number) ?? 0) + 1);
     writeFileSync(`${out}.statuses`, [...statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${status} ×${n}`).join(', '));
@@ -39,10 +35,18 @@ async function main(): Promise<void> {
     await pool.end();
     await postgres.stop();
     rmSync(dirname(postgres.dataDir), { recursive: true, force: true });
-    process.exit(0);
+    process.exit(code);
   };
-  process.once('SIGTERM', () => void stop());
-  process.once('SIGINT', () => void stop());
+  // Campaigns that exist and people who hold roles in them, so the fuzzer's requests reach the workflows and the record, not only 404s.
+  const organizations = await setUpOrganizations(api, (key) => `schemathesis-${key}`, (p) => `http://127.0.0.1:9/${p}`).catch(async (err: unknown) => {
+    // Stopped here too, or the servers outlive the script.
+    console.error(err);
+    return stop(1);
+  });
+  writeFileSync(out, JSON.stringify({ url: api.url, organizations: ORGANIZATION_KEYS.map((key) => ({ key, ...organizations[key] })) }), { mode: 0o600 });
+  console.log(`schemathesis stack ready: API ${api.url}, campaigns ${ORGANIZATION_KEYS.map((k) => organizations[k].campaignId).join(', ')}`);
+  process.once('SIGTERM', () => void stop(0));
+  process.once('SIGINT', () => void stop(0));
 }
 
 main().catch((err: unknown) => {
