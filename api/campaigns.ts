@@ -78,6 +78,11 @@ export class Campaigns {
 
   /** Stages households for a roster or an addition under an id made from the request id; the workflow learns only the count. */
   async stageHouseholds(target: { campaignId: string; unitId: string }, households: Household[], caller: Caller, firstEntry?: number): Promise<{ uploadId: string; entries: number }> {
+    // An ended campaign takes no more households, and once its personal data is erased it has no key to seal them with.
+    const { status } = await this.campaign(target.campaignId);
+    if (status === 'completed' || status === 'cancelled') {
+      throw new ApiError(409, 'CampaignClosed', `活动已结束(${status}),不再登记户 (campaign ${target.campaignId} is ${status}: it takes no more households)`);
+    }
     const uploadId = `upload:${caller.requestId}`;
     await this.records.stageHouseholds({ ...target, uploadId, actor: caller.principal.subject, households, firstEntry });
     return { uploadId, entries: households.length };

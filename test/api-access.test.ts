@@ -226,8 +226,7 @@ test('given the route table, every secured operation should be in the policy tab
 
 const other = (org: OrgName): OrgName => (org === 'union' ? 'health' : 'union');
 
-function campaignRequest(action: string, campaignOf: OrgName): [string, string, unknown?] {
-  const campaignId = ORGS[campaignOf].campaign;
+function campaignRequest(action: string, campaignOf: OrgName, campaignId: string = ORGS[campaignOf].campaign): [string, string, unknown?] {
   if (action === 'grantMembership') return ['POST', `/campaigns/${campaignId}/members`, { personId: personIds[campaignOf].spare, role: 'unit', subject: 'community-1' }];
   return campaignProbes[action]!(campaignId);
 }
@@ -283,6 +282,19 @@ describe.each(Object.keys(ORGS) as OrgName[])('given the %s organization’s peo
     expect((await api.call('GET', `/campaigns/${ORGS[other(org)].campaign}/units/community-1/notice-link`, { token: tokens[other(org)]['unit-1'] })).status).toBe(200);
   });
 
+  test('when its coordinator and reviewers list campaigns through the API, each should be shown its own organization’s campaign only', async () => {
+    const listed = async (who: Caller) => {
+      const response = await api.call('GET', '/campaigns', { token: tokens[org][who] });
+      return { who, status: response.status, campaigns: (response.body.campaigns as { campaignId: string }[] | undefined)?.map((c) => c.campaignId) };
+    };
+    const own = ORGS[org].campaign;
+    expect([await listed('coordinator'), await listed('reviewer-1'), await listed('reviewer-2')]).toEqual([
+      { who: 'coordinator', status: 200, campaigns: [own] },
+      { who: 'reviewer-1', status: 200, campaigns: [own] },
+      { who: 'reviewer-2', status: 200, campaigns: [own] },
+    ]);
+  });
+
   test('when listing, each person should see only the campaigns it holds a role in, in its own organization', async () => {
     const people = new People(pool);
     const principal = async (who: Caller) => ((await people.verifyToken(tokens[org][who])) as { principal: Principal }).principal;
@@ -291,6 +303,25 @@ describe.each(Object.keys(ORGS) as OrgName[])('given the %s organization’s peo
     expect(await visibleCampaignIds(pool, await principal('reviewer-1'))).toEqual([own]);
     expect(await visibleCampaignIds(pool, await principal('unit-1'))).toEqual([]);
     expect(await visibleCampaignIds(pool, await principal('admin'))).toEqual([]);
+  });
+});
+
+describe('given a second campaign of the union organization, also with units community-1 and community-2', () => {
+  const second = 'union-summer-2027';
+  beforeAll(() => seedCampaign(second, ORGS.union.id));
+
+  // The people's roles are in the first campaign only: nothing of the second is theirs.
+  //                                     reviewer-1 reviewer-2 unit-1 unit-2
+  const SECOND_CAMPAIGN: readonly number[] = [404, 404, 404, 404];
+  const BOUND: Caller[] = ['reviewer-1', 'reviewer-2', 'unit-1', 'unit-2'];
+  const cases = Object.keys(OWN_CAMPAIGN).flatMap((action) => BOUND.map((caller, i) => ({ action, caller, expected: SECOND_CAMPAIGN[i]! })));
+  test.each(cases)('when the first campaign’s $caller tries $action on it, it should answer $expected', async ({ action, caller, expected }) => {
+    const response = await send(tokens.union[caller], campaignRequest(action, 'union', second));
+    expect({ status: response.status, message: response.body.error?.message }).toEqual({ status: expected, message: `没有活动 ${second} (no campaign ${second})` });
+  });
+
+  test('when the organization’s coordinator reads it, it should be shown (it coordinates every campaign of its organization)', async () => {
+    expect((await api.call('GET', `/campaigns/${second}`, { token: tokens.union.coordinator })).status).toBe(200);
   });
 });
 
@@ -386,26 +417,41 @@ describe('credentials', () => {
     expect(await people.useSignInLink(link.link)).toBeUndefined();
   });
 
-  test('given fifty failed attempts from one address, the eleventh on should be answered 429 with Retry-After, also for a valid token, and the wait should grow', async () => {
+  test('given fifty failed attempts from one address, from the eleventh on they should be slowed (429 with Retry-After, also for a valid token), and each wait should be longer than the last', async () => {
     const limited = await startApi(config, lazyTemporalClient(config).client);
     try {
-      const statuses: number[] = [];
-      let retryAfter: string | null = null;
-      for (let i = 0; i < 50; i++) {
-        const response = await limited.call('GET', '/campaigns', { token: `guess-${i}-0123456789abcdef` });
-        statuses.push(response.status);
-        retryAfter = response.headers.get('retry-after') ?? retryAfter;
-      }
-      expect(statuses).toEqual([...Array(10).fill(401), ...Array(40).fill(429)]);
-      expect(retryAfter).toBe('1');
-      expect((await limited.call('GET', `/campaigns/${ORGS.union.campaign}/units/community-1/notice-link`, { token: tokens.union['unit-1'] })).status).toBe(429);
-      await new Promise((r) => setTimeout(r, 1100));
-      expect((await limited.call('GET', '/campaigns', { token: 'one-more-guess-0123456789' })).status).toBe(401);
-      const slower = await limited.call('GET', '/campaigns', { token: 'and-another-guess-0123456789' });
-      expect({ status: slower.status, retryAfter: slower.headers.get('retry-after'), code: slower.body.error.code }).toEqual({ status: 429, retryAfter: '2', code: 'too-many-failures' });
+      const answered: number[] = [];
+      const call = async (token: string) => {
+        const response = await limited.call('GET', '/campaigns', { token });
+        answered.push(response.status);
+        return { status: response.status, retryAfter: Number(response.headers.get('retry-after') ?? 0), code: response.body.error?.code };
+      };
+      let guesses = 0;
+      const guess = () => call(`guess-${guesses++}-0123456789abcdef`);
+      const answers = [];
+      for (let i = 0; i < 50; i++) answers.push(await guess());
+      expect(answers.slice(0, 10)).toEqual(Array(10).fill({ status: 401, retryAfter: 0, code: 'unauthorized' }));
+      // From the tenth failure on, each attempt that reaches a look-up blocks the address again for
+      // twice as long (1 s, 2 s, 4 s …): however slowly this machine sends them, few of the other
+      // forty get through (six in 60 s), and the rest are refused without a look-up.
+      const later = answers.slice(10);
+      expect(later.filter((a) => a.status !== 401 && a.status !== 429)).toEqual([]);
+      const slowed = later.filter((a) => a.status === 429);
+      expect(slowed.length).toBeGreaterThanOrEqual(30);
+      expect(slowed.filter((a) => a.code !== 'too-many-failures' || a.retryAfter < 1)).toEqual([]);
+
+      // Waited out, the next guess is looked up, and blocks the address for longer than before: even a valid token waits meanwhile.
+      let blocked = await guess();
+      while (blocked.status !== 429) blocked = await guess();
+      await new Promise((r) => setTimeout(r, blocked.retryAfter * 1000 + 200));
+      expect((await guess()).status).toBe(401);
+      const valid = await call(tokens.union.coordinator);
+      expect({ status: valid.status, code: valid.code }).toEqual({ status: 429, code: 'too-many-failures' });
+      expect(valid.retryAfter).toBeGreaterThan(blocked.retryAfter);
+
       const logged = limited.logs.map((l) => JSON.stringify(l)).join('\n');
       expect(logged).not.toMatch(/guess-/);
-      expect(limited.logs.filter((l) => l.event === 'auth' && l.outcome === 'rate-limited')).toHaveLength(42);
+      expect(limited.logs.filter((l) => l.event === 'auth' && l.outcome === 'rate-limited')).toHaveLength(answered.filter((s) => s === 429).length);
     } finally {
       await limited.close();
     }

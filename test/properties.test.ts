@@ -3,9 +3,11 @@ import fc from 'fast-check';
 import { campaignPlanSchema, PHASE_NAMES, type CampaignPlanInput } from '../domain/plan';
 import { parseIsoDuration } from '../domain/duration';
 import { rosterProblems, type Household } from '../domain/roster';
-import { eventually, startApiStack, TOKENS, type ApiStack } from './harness/api';
-import { subDistrictSpringPlan, unionWinterPlan } from './harness/plans';
-import { uniqueId } from './harness/temporal';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { eventually, startWorkerAndApi } from './harness/api';
+import { BOOTSTRAP_GRANTS, ORGANIZATION_KEYS, ORGANIZATIONS, ROLES, setUpOrganizations, type Organization, type OrganizationKey, type Role } from './harness/organizations';
+import { household, subDistrictSpringPlan, unionWinterPlan } from './harness/plans';
+import { createDevServerEnv, uniqueId } from './harness/temporal';
 
 // Property-based: the plan schema and the roster rules take any input and either accept it, and
 // then it is consistent, or refuse it with a message per problem — never a throw. Then the API's
@@ -163,12 +165,13 @@ describe('the roster rules of plan 1', () => {
   });
 });
 
-describe('request bodies and ids through the real API', () => {
-  let stack: ApiStack;
-  let campaignId: string;
-  const unitPhase = () => `/campaigns/${campaignId}/phases/preparation/units/union-1`;
+describe('request bodies and ids through the real API, with a token of each role in each organization', () => {
+  let env: TestWorkflowEnvironment;
+  let running: Awaited<ReturnType<typeof startWorkerAndApi>>;
+  let orgs: Record<OrganizationKey, Organization>;
   const call = (method: string, path: string, token: string, options: { body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}) =>
-    stack.api.call(method, path, { token, ...options });
+    running.api.call(method, path, { token, ...options });
+  const unitPhase = (org: Organization) => `/campaigns/${org.campaignId}/phases/preparation/units/${org.unitId}`;
   const expectCleanRefusal = (response: { status: number; body: { error?: { status: number; code: string; message: string } } }) => {
     expect(response.status).toBeGreaterThanOrEqual(400);
     expect(response.status).toBeLessThan(500);
@@ -176,45 +179,78 @@ describe('request bodies and ids through the real API', () => {
   };
 
   beforeAll(async () => {
-    stack = await startApiStack();
-    // The season's campaign: its phases lie ahead, so the unit workflows exist and refuse submissions (409).
-    campaignId = uniqueId('props');
-    expect((await call('POST', '/campaigns', TOKENS.coordinator, { body: unionWinterPlan({ id: campaignId, webhook }) })).status).toBe(202);
-    await eventually(async () => expect((await call('POST', `${unitPhase()}/submissions`, TOKENS.union1, { body: { kind: 'applicant-roster', report: '名冊' } })).status).toBe(409));
+    env = await createDevServerEnv();
+    running = await startWorkerAndApi(env, BOOTSTRAP_GRANTS);
+    // People-based tokens issued by each organization's administrator; each campaign's phases lie
+    // ahead, so its unit workflows exist and refuse submissions (409).
+    orgs = await setUpOrganizations(running.api, (key) => uniqueId(`props-${key}`), webhook);
+  }, 120_000);
+
+  afterAll(async () => {
+    await running?.stop();
+    await env?.teardown();
   });
 
-  afterAll(() => stack?.stop());
+  /** Every write, each posted by the role the access policy lets through, so that its body is parsed. */
+  const writes = (org: Organization): [path: string, role: Role][] => {
+    const campaign = `/campaigns/${org.campaignId}`;
+    const unit = `${campaign}/units/${org.unitId}`;
+    const visiting = `${campaign}/phases/visiting/units/${org.unitId}`;
+    return [
+      ['/campaigns', 'coordinator'],
+      [`${campaign}/cancel`, 'coordinator'],
+      [`${campaign}/phases/preparation/sign-off`, 'coordinator'],
+      [`${unitPhase(org)}/cutoff-extensions`, 'coordinator'],
+      [`${unit}/reinstate`, 'coordinator'],
+      [`${unit}/objections/1/decision`, 'coordinator'],
+      [`${unit}/roster/1/erasure`, 'coordinator'],
+      [`${campaign}/personal-data/erasure`, 'coordinator'],
+      ['/codec/decode', 'coordinator'],
+      [`${unitPhase(org)}/reviews`, 'reviewer'],
+      [`${unitPhase(org)}/strikes`, 'reviewer'],
+      [`${unitPhase(org)}/submissions`, 'unit'],
+      [`${visiting}/visits`, 'unit'],
+      [`${visiting}/visit-batches`, 'unit'],
+      [`${unit}/objections/1/answer`, 'unit'],
+      [`${unit}/objections/1/addition`, 'unit'],
+      ['/organization', 'admin'],
+      ['/organization/people', 'admin'],
+      [`/organization/people/${org.spare.personId}/tokens`, 'admin'],
+      [`/organization/people/${org.spare.personId}/sign-in-links`, 'admin'],
+      [`${campaign}/members`, 'admin'],
+      [`${campaign}/members/revoke`, 'admin'],
+    ];
+  };
+  const targets = () => ORGANIZATION_KEYS.flatMap((key) => writes(orgs[key]).map(([path, role]) => ({ key, path, role, token: orgs[key].tokens[role] })));
 
-  const writes = () =>
-    [
-      ['/campaigns', TOKENS.coordinator],
-      [`/campaigns/${campaignId}/cancel`, TOKENS.union1],
-      [`${unitPhase()}/submissions`, TOKENS.union1],
-      [`${unitPhase()}/reviews`, TOKENS.rightsDept],
-      [`${unitPhase()}/strikes`, TOKENS.rightsDept],
-      [`${unitPhase()}/cutoff-extensions`, TOKENS.union1],
-      [`/campaigns/${campaignId}/phases/visiting/units/union-1/visits`, TOKENS.union1],
-      [`/campaigns/${campaignId}/phases/visiting/units/union-1/visit-batches`, TOKENS.union1],
-      [`/campaigns/${campaignId}/phases/preparation/sign-off`, TOKENS.union1],
-      ['/codec/decode', TOKENS.coordinator],
-    ] as const;
+  test('given every write and the role allowed it in each organization, when a body of the wrong shape is posted, it should be refused by body validation (the request got past authentication and the access check)', async () => {
+    const refused = [];
+    for (const { key, path, role, token } of targets()) {
+      const response = await call('POST', path, token, { body: [] });
+      refused.push({ key, role, path, status: response.status, invalidBody: /^invalid body/.test(response.body.error?.message ?? '') });
+    }
+    expect(refused).toEqual(refused.map((r) => ({ ...r, status: 400, invalidBody: true })));
+    // Every role of both organizations is among the callers.
+    expect(new Set(refused.map((r) => `${r.key} ${r.role}`)).size).toBe(ORGANIZATION_KEYS.length * ROLES.length);
+  });
 
   test('given any JSON body on any write, when posted, the API should answer without a 5xx', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...writes()), fc.jsonValue({ maxDepth: 4 }), fc.boolean(), async ([path, token], body, keyed) => {
+      fc.asyncProperty(fc.constantFrom(...targets()), fc.jsonValue({ maxDepth: 4 }), fc.boolean(), async ({ path, token }, body, keyed) => {
         const response = await call('POST', path, token, { body, headers: keyed ? { 'Idempotency-Key': uniqueId('k') } : {} });
         expect(response.status).toBeLessThan(500);
         if (response.status >= 400) expectCleanRefusal(response);
       }),
-      runs(80),
+      runs(120),
     );
   });
 
-  test('given Chinese and other unicode in every text field, when a valid plan and submission are sent, they should be accepted', async () => {
+  test.each(ORGANIZATION_KEYS)('given Chinese and other unicode in every text field, when the %s coordinator sends a valid plan and its unit clerk a submission, they should be accepted', async (key) => {
+    const org = orgs[key];
     const nonBlank = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }).filter((s) => s.trim() !== '' && s.length <= 60);
     await fc.assert(
       fc.asyncProperty(fc.array(nonBlank, { minLength: 6, maxLength: 6 }), async ([title, organizer, name, description, report, chinese]) => {
-        const plan = unionWinterPlan({ id: uniqueId('u'), webhook });
+        const plan = ORGANIZATIONS[key].plan({ id: uniqueId('u'), webhook });
         const input: CampaignPlanInput = {
           ...plan,
           title: `${chinese}${title}`,
@@ -224,31 +260,48 @@ describe('request bodies and ids through the real API', () => {
           units: plan.units.map((u) => ({ ...u, name: `${name}工會` })),
           phases: plan.phases.map((p) => ({ ...p, submission: { ...p.submission, description: description! } })),
         };
-        const started = await call('POST', '/campaigns', TOKENS.coordinator, { body: input });
+        const started = await call('POST', '/campaigns', org.tokens.coordinator, { body: input });
         expect(started.status).toBe(202);
-        const campaign = await eventually(() => call('GET', `/campaigns/${plan.id}`, TOKENS.coordinator).then((r) => (expect(r.status).toBe(200), r)));
+        const campaign = await eventually(() => call('GET', `/campaigns/${plan.id}`, org.tokens.coordinator).then((r) => (expect(r.status).toBe(200), r)));
         expect(campaign.body.title).toBe(input.title.trim());
         // The text reached the workflow: the phase refuses it for being early (409), not for its text (400).
-        const submitted = await call('POST', `${unitPhase()}/submissions`, TOKENS.union1, { body: { kind: 'applicant-roster', report: `${report}送溫暖` } });
+        // Plan 1 has rules: its roster lists households.
+        const households = plan.rules ? { households: [household(1)] } : {};
+        const submitted = await call('POST', `${unitPhase(org)}/submissions`, org.tokens.unit, { body: { kind: 'applicant-roster', report: `${report}送溫暖`, ...households } });
         expect(submitted.status).toBe(409);
       }),
-      runs(8),
+      runs(4),
     );
   });
 
+  test('given a campaign cancelled and its personal data erased, when its unit clerk adds a household to an objection, it should be refused with 409, not a 500 (schemathesis found it)', async () => {
+    const org = orgs.union;
+    const campaignId = uniqueId('erased');
+    expect((await call('POST', '/campaigns', org.tokens.coordinator, { body: ORGANIZATIONS.union.plan({ id: campaignId, webhook }) })).status).toBe(202);
+    expect((await call('POST', `/campaigns/${campaignId}/members`, org.tokens.admin, { body: { personId: org.personIds.unit, role: 'unit', subject: org.unitId } })).status).toBe(201);
+    await eventually(async () => expect((await call('POST', `/campaigns/${campaignId}/cancel`, org.tokens.coordinator, { body: { reason: '上级通知取消' } })).status).toBe(200), 60_000);
+    await eventually(async () => expect((await call('POST', `/campaigns/${campaignId}/personal-data/erasure`, org.tokens.coordinator, { body: { reason: '保存期满' } })).status).toBe(200), 60_000);
+    const response = await call('POST', `/campaigns/${campaignId}/units/${org.unitId}/objections/1/addition`, org.tokens.unit, { body: { household: household(1) } });
+    expect({ status: response.status, code: response.body.error?.code }).toEqual({ status: 409, code: 'CampaignClosed' });
+    expect(running.api.logs.filter((l) => l.event === 'error')).toEqual([]);
+  });
+
   test('given an oversized body, when posted, it should be refused with 413', async () => {
-    const response = await call('POST', `${unitPhase()}/submissions`, TOKENS.union1, { body: { kind: 'applicant-roster', report: '慰'.repeat(40_000) } });
+    const org = orgs.subDistrict;
+    const response = await call('POST', `${unitPhase(org)}/submissions`, org.tokens.unit, { body: { kind: 'applicant-roster', report: '慰'.repeat(40_000) } });
     expect(response.status).toBe(413);
     expectCleanRefusal(response);
   });
 
   test('given JSON nested 10,000 levels deep, when posted as a body or inside a field, it should be refused cleanly', async () => {
     const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
-    for (const rawBody of [deep, `{"kind":"applicant-roster","report":"名冊","figures":${deep}}`, `{"decision":"reject","reason":${deep}}`]) {
-      for (const [path, token] of [[`${unitPhase()}/submissions`, TOKENS.union1], [`${unitPhase()}/reviews`, TOKENS.rightsDept], ['/campaigns', TOKENS.coordinator]] as const) {
-        const response = await call('POST', path, token, { rawBody, headers: { 'Idempotency-Key': uniqueId('deep') } });
-        expect(response.status).toBe(400);
-        expectCleanRefusal(response);
+    for (const org of Object.values(orgs)) {
+      for (const rawBody of [deep, `{"kind":"applicant-roster","report":"名冊","figures":${deep}}`, `{"decision":"reject","reason":${deep}}`]) {
+        for (const [path, token] of [[`${unitPhase(org)}/submissions`, org.tokens.unit], [`${unitPhase(org)}/reviews`, org.tokens.reviewer], ['/campaigns', org.tokens.coordinator]] as const) {
+          const response = await call('POST', path, token, { rawBody, headers: { 'Idempotency-Key': uniqueId('deep') } });
+          expect(response.status).toBe(400);
+          expectCleanRefusal(response);
+        }
       }
     }
   });
@@ -256,7 +309,7 @@ describe('request bodies and ids through the real API', () => {
   /** Sends the path as written: fetch would resolve "..", which a hostile client need not do. */
   const rawCall = (method: string, path: string, token: string, body?: unknown) =>
     new Promise<{ status: number; body: { error?: { status: number; code: string; message: string } } }>((resolve, reject) => {
-      const { hostname, port } = new URL(stack.api.url);
+      const { hostname, port } = new URL(running.api.url);
       const req = request({ hostname, port, path, method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -266,30 +319,32 @@ describe('request bodies and ids through the real API', () => {
       req.end(body === undefined ? undefined : JSON.stringify(body));
     });
 
-  test('given path traversal and odd characters in ids, when used in any path, the API should answer 400 or 404, never 5xx', async () => {
+  test('given path traversal and odd characters in ids, when used in any path by each organization’s people, the API should answer 400 or 404, never 5xx', async () => {
     const oddId = fc.oneof(
-      fc.constantFrom('..', '../..', '..%2F..%2Fetc%2Fpasswd', '%2e%2e', 'a%00b', '%', '%zz', '%E9%80', encodeURIComponent('送溫暖'), 'a'.repeat(65), '%20', "union-1'%20OR%20'1'='1"),
+      fc.constantFrom('..', '../..', '..%2F..%2Fetc%2Fpasswd', '%2e%2e', 'a%00b', '%', '%zz', '%E9%80', encodeURIComponent('送溫暖'), 'a'.repeat(65), '%20', "community-1'%20OR%20'1'='1"),
       fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }).map(encodeURIComponent),
     );
-    const paths = (id: string): [string, string, string][] => [
-      ['GET', `/campaigns/${id}`, TOKENS.coordinator],
-      ['GET', `/campaigns/${id}/audit.csv`, TOKENS.coordinator],
-      ['GET', `/campaigns/${id}/units/union-1`, TOKENS.coordinator],
-      ['GET', `/campaigns/${campaignId}/phases/${id}`, TOKENS.coordinator],
-      ['GET', `/campaigns/${campaignId}/units/${id}`, TOKENS.coordinator],
-      ['POST', `/campaigns/${campaignId}/phases/${id}/units/union-1/reviews`, TOKENS.rightsDept],
-      ['POST', `/campaigns/${campaignId}/phases/preparation/units/${id}/reviews`, TOKENS.rightsDept],
+    const paths = (id: string, org: Organization): [string, string, string][] => [
+      ['GET', `/campaigns/${id}`, org.tokens.coordinator],
+      ['GET', `/campaigns/${id}/audit.csv`, org.tokens.coordinator],
+      ['GET', `/campaigns/${id}/units/${org.unitId}`, org.tokens.unit],
+      ['GET', `/campaigns/${org.campaignId}/phases/${id}`, org.tokens.reviewer],
+      ['GET', `/campaigns/${org.campaignId}/units/${id}`, org.tokens.coordinator],
+      ['POST', `/campaigns/${org.campaignId}/phases/${id}/units/${org.unitId}/reviews`, org.tokens.reviewer],
+      ['POST', `/campaigns/${org.campaignId}/phases/preparation/units/${id}/reviews`, org.tokens.reviewer],
+      ['GET', `/organization/people/${id}`, org.tokens.admin],
+      ['POST', `/organization/tokens/${id}/revoke`, org.tokens.admin],
     ];
     await fc.assert(
-      fc.asyncProperty(oddId, async (id) => {
-        for (const [method, path, token] of paths(id)) {
+      fc.asyncProperty(oddId, fc.constantFrom(...ORGANIZATION_KEYS), async (id, key) => {
+        for (const [method, path, token] of paths(id, orgs[key])) {
           const response = await rawCall(method, path, token, method === 'POST' ? { decision: 'approve' } : undefined);
           expect([`${path} 400`, `${path} 404`]).toContain(`${path} ${response.status}`);
           expectCleanRefusal(response);
         }
       }),
       // Names of Object.prototype's members always run: a lookup in a plain object would find them.
-      { ...runs(30), examples: [['constructor'], ['__proto__'], ['toString']] },
+      { ...runs(30), examples: [['constructor', 'subDistrict'], ['__proto__', 'union'], ['toString', 'subDistrict']] },
     );
   });
 });
