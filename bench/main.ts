@@ -31,8 +31,12 @@ import { campaignWallTime } from './time-skipping';
 
 const TARGETS = { ratio: 0.5, p99Ms: 250, workerMB: 500 };
 
+/** `--scenario county` is bench/county.ts, with flags of its own; the default, `units`, is this file. */
+const SCENARIO = parseArgs({ options: { scenario: { type: 'string', default: 'units' } }, strict: false }).values.scenario;
 const { values: flags } = parseArgs({
+  args: SCENARIO === 'units' ? undefined : [],
   options: {
+    scenario: { type: 'string' },
     units: { type: 'string', default: '5000' },
     clients: { type: 'string', default: '20' },
     /** Campaign sizes for the time-skipping wall time, comma-separated; 0 skips it. Two sizes below --units are extrapolated to it. */
@@ -239,7 +243,7 @@ function printReport(rows: Row[], profiles: { name: string; hot: HotFunction[] }
   console.log(lines.join('\n'));
 }
 
-main().then(
+(SCENARIO === 'county' ? import('./county').then((county) => county.runCounty()) : main()).then(
   () => process.exit(0),
   (err: unknown) => {
     console.error(err);
