@@ -19,7 +19,7 @@ import { historyFigures, LIMITS, phaseFigures } from './histories';
 import { runCycles, type LoadResult } from './load';
 import { scalePlan } from './plan';
 import { inPool } from './pool';
-import { bundle, memoryOf, startWorkerProcess } from './processes';
+import { bundle, memoryOf, startWorkerProcess, workerEnv } from './processes';
 import { hotFunctions, profiled, readCpuProfile, type HotFunction } from './profile';
 import { bump, type rawWorkflow } from './raw-workflow';
 import { histogram, range } from './stats';
@@ -78,17 +78,8 @@ async function main() {
   const env = await createDevServerEnv();
   const receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
   const workerProfileDir = mkdtempSync(join(tmpdir(), 'relief-bench-prof-'));
-  const workerEnv = (role: 'app' | 'raw', taskQueue: string, codePath: string) => ({
-    BENCH_ROLE: role,
-    BENCH_ADDRESS: env.address,
-    BENCH_TASK_QUEUE: taskQueue,
-    BENCH_BUNDLE: codePath,
-    BENCH_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    BENCH_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS_ENV,
-    BENCH_DATABASE_URL: store.url,
-    BENCH_MAX_CACHED_WORKFLOWS: flags['max-cached-workflows'],
-  });
-  const appWorker = await startWorkerProcess(workerEnv('app', 'bench-app', appBundle), flags.profile ? ['--cpu-prof', '--cpu-prof-dir', workerProfileDir] : []);
+  const benchWorkerEnv = (role: 'app' | 'raw', taskQueue: string, codePath: string) => workerEnv({ role, address: env.address, taskQueue, codePath, databaseUrl: store.url, maxCachedWorkflows: flags['max-cached-workflows'] });
+  const appWorker = await startWorkerProcess(benchWorkerEnv('app', 'bench-app', appBundle), flags.profile ? ['--cpu-prof', '--cpu-prof-dir', workerProfileDir] : []);
   let api: RunningApi | undefined;
   try {
     const plan = scalePlan({ id: `bench-${randomUUID().slice(0, 8)}`, units: UNITS, webhook: (p) => receiver.url(p), now: Date.now() });
@@ -136,7 +127,7 @@ async function main() {
     if (odd) log(`a unit whose history differs: ${odd.workflowId}: ${(await eventTypes(env.client, odd.workflowId)).join(' ')}`);
 
     log('raw: the same operations on a trivial workflow, straight from the client');
-    const rawWorker = await startWorkerProcess(workerEnv('raw', 'bench-raw', rawBundle));
+    const rawWorker = await startWorkerProcess(benchWorkerEnv('raw', 'bench-raw', rawBundle));
     const rawIds = plan.units.map((u) => `bench-raw-${plan.id}-${u.id}`);
     const rawStarted = performance.now();
     await inPool(rawIds, CLIENTS, (workflowId) => env.client.workflow.start<typeof rawWorkflow>('rawWorkflow', { workflowId, taskQueue: 'bench-raw' }));

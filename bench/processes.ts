@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { TEST_PAYLOAD_KEYS_ENV, WEBHOOK_SECRET } from '../test/harness/temporal';
 import type { WorkerProcessEnv } from './worker-process';
 
 const quiet = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
@@ -25,6 +26,20 @@ export function memoryOf(pid: number): { peakMB: number; rssMB: number } {
 export interface WorkerProcess {
   pid: number;
   stop(): Promise<void>;
+}
+
+/** A bench worker's environment: its role, server, queue, prebuilt bundle and record; the test harness's secrets and keys. */
+export function workerEnv(o: { role: WorkerProcessEnv['BENCH_ROLE']; address: string; taskQueue: string; codePath: string; databaseUrl: string; maxCachedWorkflows?: string }): WorkerProcessEnv {
+  return {
+    BENCH_ROLE: o.role,
+    BENCH_ADDRESS: o.address,
+    BENCH_TASK_QUEUE: o.taskQueue,
+    BENCH_BUNDLE: o.codePath,
+    BENCH_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    BENCH_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS_ENV,
+    BENCH_DATABASE_URL: o.databaseUrl,
+    BENCH_MAX_CACHED_WORKFLOWS: o.maxCachedWorkflows,
+  };
 }
 
 /** Starts bench/worker-process.ts and resolves once its worker polls; `nodeArgs` e.g. --cpu-prof. */
