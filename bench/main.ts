@@ -19,7 +19,7 @@ import { historyFigures, LIMITS, phaseFigures } from './histories';
 import { runCycles, type LoadResult } from './load';
 import { scalePlan } from './plan';
 import { inPool } from './pool';
-import { bundle, memoryOf, startWorkerProcess } from './processes';
+import { bundle, memoryOf, startWorkerProcess, workerEnv } from './processes';
 import { hotFunctions, profiled, readCpuProfile, type HotFunction } from './profile';
 import { bump, type rawWorkflow } from './raw-workflow';
 import { histogram, range } from './stats';
@@ -31,8 +31,12 @@ import { campaignWallTime } from './time-skipping';
 
 const TARGETS = { ratio: 0.5, p99Ms: 250, workerMB: 500 };
 
+/** `--scenario county` is bench/county.ts, with flags of its own; the default, `units`, is this file. */
+const SCENARIO = parseArgs({ options: { scenario: { type: 'string', default: 'units' } }, strict: false }).values.scenario;
 const { values: flags } = parseArgs({
+  args: SCENARIO === 'units' ? undefined : [],
   options: {
+    scenario: { type: 'string' },
     units: { type: 'string', default: '5000' },
     clients: { type: 'string', default: '20' },
     /** Campaign sizes for the time-skipping wall time, comma-separated; 0 skips it. Two sizes below --units are extrapolated to it. */
@@ -74,17 +78,8 @@ async function main() {
   const env = await createDevServerEnv();
   const receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
   const workerProfileDir = mkdtempSync(join(tmpdir(), 'relief-bench-prof-'));
-  const workerEnv = (role: 'app' | 'raw', taskQueue: string, codePath: string) => ({
-    BENCH_ROLE: role,
-    BENCH_ADDRESS: env.address,
-    BENCH_TASK_QUEUE: taskQueue,
-    BENCH_BUNDLE: codePath,
-    BENCH_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    BENCH_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS_ENV,
-    BENCH_DATABASE_URL: store.url,
-    BENCH_MAX_CACHED_WORKFLOWS: flags['max-cached-workflows'],
-  });
-  const appWorker = await startWorkerProcess(workerEnv('app', 'bench-app', appBundle), flags.profile ? ['--cpu-prof', '--cpu-prof-dir', workerProfileDir] : []);
+  const benchWorkerEnv = (role: 'app' | 'raw', taskQueue: string, codePath: string) => workerEnv({ role, address: env.address, taskQueue, codePath, databaseUrl: store.url, maxCachedWorkflows: flags['max-cached-workflows'] });
+  const appWorker = await startWorkerProcess(benchWorkerEnv('app', 'bench-app', appBundle), flags.profile ? ['--cpu-prof', '--cpu-prof-dir', workerProfileDir] : []);
   let api: RunningApi | undefined;
   try {
     const plan = scalePlan({ id: `bench-${randomUUID().slice(0, 8)}`, units: UNITS, webhook: (p) => receiver.url(p), now: Date.now() });
@@ -132,7 +127,7 @@ async function main() {
     if (odd) log(`a unit whose history differs: ${odd.workflowId}: ${(await eventTypes(env.client, odd.workflowId)).join(' ')}`);
 
     log('raw: the same operations on a trivial workflow, straight from the client');
-    const rawWorker = await startWorkerProcess(workerEnv('raw', 'bench-raw', rawBundle));
+    const rawWorker = await startWorkerProcess(benchWorkerEnv('raw', 'bench-raw', rawBundle));
     const rawIds = plan.units.map((u) => `bench-raw-${plan.id}-${u.id}`);
     const rawStarted = performance.now();
     await inPool(rawIds, CLIENTS, (workflowId) => env.client.workflow.start<typeof rawWorkflow>('rawWorkflow', { workflowId, taskQueue: 'bench-raw' }));
@@ -239,7 +234,7 @@ function printReport(rows: Row[], profiles: { name: string; hot: HotFunction[] }
   console.log(lines.join('\n'));
 }
 
-main().then(
+(SCENARIO === 'county' ? import('./county').then((county) => county.runCounty()) : main()).then(
   () => process.exit(0),
   (err: unknown) => {
     console.error(err);

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { TEST_PAYLOAD_KEYS_ENV, WEBHOOK_SECRET } from '../test/harness/temporal';
 import type { WorkerProcessEnv } from './worker-process';
 
 const quiet = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
@@ -27,6 +28,20 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
+/** A bench worker's environment: its role, server, queue, prebuilt bundle and record; the test harness's secrets and keys. */
+export function workerEnv(o: { role: WorkerProcessEnv['BENCH_ROLE']; address: string; taskQueue: string; codePath: string; databaseUrl: string; maxCachedWorkflows?: string }): WorkerProcessEnv {
+  return {
+    BENCH_ROLE: o.role,
+    BENCH_ADDRESS: o.address,
+    BENCH_TASK_QUEUE: o.taskQueue,
+    BENCH_BUNDLE: o.codePath,
+    BENCH_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    BENCH_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS_ENV,
+    BENCH_DATABASE_URL: o.databaseUrl,
+    BENCH_MAX_CACHED_WORKFLOWS: o.maxCachedWorkflows,
+  };
+}
+
 /** Starts bench/worker-process.ts and resolves once its worker polls; `nodeArgs` e.g. --cpu-prof. */
 export function startWorkerProcess(env: WorkerProcessEnv, nodeArgs: string[] = []): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(__dirname, 'worker-process.ts')], {
@@ -46,4 +61,78 @@ export function startWorkerProcess(env: WorkerProcessEnv, nodeArgs: string[] = [
       }),
     );
   });
+}
+
+/** The pids of a process and all its descendants, from /proc. */
+function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The command may hold spaces and parentheses: the fields after its closing ")" are fixed.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
+  return tree;
+}
+
+/** Proportional set size of a process tree, in MB: shared memory (PostgreSQL's buffers) counted once over all its processes. */
+function treePssMB(root: number): number {
+  let kib = 0;
+  for (const pid of processTree(root)) {
+    try {
+      kib += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return (kib * 1024) / 1e6;
+}
+
+/** The process whose command line holds every one of the words (e.g. a server's main class and its port). */
+export function processWith(...words: string[]): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (words.every((w) => args.includes(w))) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}
+
+/** The postmaster's pid, from the first line of postmaster.pid in its data directory. */
+export const postmasterPid = (dataDir: string): number => Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+
+/** Samples named process trees (PSS) while a bench runs; keeps each one's peak in MB. */
+export class MemorySampler {
+  private readonly peaks = new Map<string, number>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly roots: Record<string, number | undefined>, intervalMs = 500) {
+    this.timer = setInterval(() => this.sample(), intervalMs);
+    this.timer.unref();
+    this.sample();
+  }
+
+  private sample() {
+    for (const [name, pid] of Object.entries(this.roots)) if (pid) this.peaks.set(name, Math.max(this.peaks.get(name) ?? 0, treePssMB(pid)));
+  }
+
+  /** NaN for a process that was not found. */
+  peak(name: string): number {
+    return this.peaks.get(name) ?? NaN;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
 }

@@ -31,7 +31,8 @@ async function main() {
   const env = process.env as unknown as WorkerProcessEnv;
   const connection = await NativeConnection.connect({ address: env.BENCH_ADDRESS });
   const clientConnection = await Connection.connect({ address: env.BENCH_ADDRESS });
-  const dataConverter = encryptingDataConverter(loadConfig({ WEBHOOK_SIGNING_SECRET: env.BENCH_WEBHOOK_SECRET, PAYLOAD_KEYS: env.BENCH_PAYLOAD_KEYS }).payloadKeys);
+  const config = loadConfig({ WEBHOOK_SIGNING_SECRET: env.BENCH_WEBHOOK_SECRET, PAYLOAD_KEYS: env.BENCH_PAYLOAD_KEYS, DATABASE_URL: env.BENCH_DATABASE_URL, HOUSEHOLD_KEY_SECRET: TEST_HOUSEHOLD_KEY_SECRET });
+  const dataConverter = encryptingDataConverter(config.payloadKeys);
   // Both workers decode the same encrypted payloads, so the baseline pays for the codec too.
   const common = { connection, namespace: 'default', taskQueue: env.BENCH_TASK_QUEUE, workflowBundle: { codePath: env.BENCH_BUNDLE }, dataConverter };
   const worker =
@@ -40,7 +41,7 @@ async function main() {
           ...common,
           client: new Client({ connection: clientConnection, dataConverter }),
           notifier: { signingSecret: env.BENCH_WEBHOOK_SECRET },
-          records: createRecords({ pool: await openDatabase({ url: env.BENCH_DATABASE_URL }), masterKeys: loadConfig({ WEBHOOK_SIGNING_SECRET: env.BENCH_WEBHOOK_SECRET, PAYLOAD_KEYS: env.BENCH_PAYLOAD_KEYS }).payloadKeys, householdKeySecret: TEST_HOUSEHOLD_KEY_SECRET }),
+          records: createRecords({ pool: await openDatabase({ url: config.database.url }), masterKeys: config.payloadKeys, householdKeySecret: config.householdKeySecret }),
           ...(env.BENCH_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: Number(env.BENCH_MAX_CACHED_WORKFLOWS) } : {}),
         })
       : await Worker.create(common);

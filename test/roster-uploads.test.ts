@@ -1,7 +1,10 @@
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { Runtime } from '@temporalio/worker';
 import ExcelJS from 'exceljs';
 import { ROSTER_SHEET } from '../api/roster-files';
 import type { CampaignPlan } from '../domain/plan';
 import { eventually, startWorkerAndApi, type RunningApi } from './harness/api';
+import { decodedHistory } from './harness/histories';
 import { realServer } from './harness/per-test';
 import { subDistrictSpringPlan } from './harness/plans';
 import type { TestStore } from './harness/postgres';
@@ -10,8 +13,8 @@ import { createDevServerEnv, uniqueId } from './harness/temporal';
 
 // A unit clerk's files through the API, on the dev server in real time: the template downloaded,
 // a roster uploaded with bad rows (refused whole, every row named), then fixed and approved; the
-// visits uploaded as CSV; one household erased by the coordinator, and the campaign's personal
-// data refused while it runs.
+// visits uploaded as CSV; one household erased by the coordinator (then none of its fields in
+// Temporal or the logs), and the campaign's personal data refused while it runs.
 
 const dev = realServer(createDevServerEnv, 'all');
 const UNIT = 'community-1';
@@ -36,7 +39,16 @@ describe('roster and visits files, and erasure (dev server, through the API)', (
   let store: TestStore;
   let stop: (() => Promise<void>) | undefined;
 
+  /** Everything the worker logged while the suite ran, at every level. */
+  const workerLogs: unknown[] = [];
+
   beforeAll(async () => {
+    const logger = Runtime.instance().logger;
+    const passOn = logger.log.bind(logger);
+    jest.spyOn(logger, 'log').mockImplementation((level, message, meta) => {
+      workerLogs.push({ level, message, meta });
+      passOn(level, message, meta);
+    });
     const grants = `${tokens.coordinator}=coordinator:civil-affairs-office,${tokens.reviewer}=reviewer:civil-affairs-review,${tokens.unit}=unit:${UNIT}`;
     ({ api, store, stop } = await startWorkerAndApi(dev.env, grants));
   });
@@ -115,5 +127,25 @@ describe('roster and visits files, and erasure (dev server, through the API)', (
 
     const running = await api.call('POST', `/campaigns/${id}/personal-data/erasure`, { token: tokens.coordinator, body: { reason: '保存期满' } });
     expect({ status: running.status, code: running.body.error?.code }).toEqual({ status: 409, code: 'CampaignRunning' });
+
+    // Nor is any field of the erased household anywhere in Temporal (every history on this server,
+    // each payload decoded, search attributes and memos among them) or in the logs: the API's and the
+    // worker's at every level.
+    const erased = households[1]!;
+    const fields = [erased.name, erased.idNumber, erased.address, erased.illness].filter((f): f is string => Boolean(f));
+    const workflowIds: string[] = [];
+    for await (const execution of dev.env.client.workflow.list()) workflowIds.push(execution.workflowId);
+    // Each notification's delivery workflow too, listed or not yet.
+    for (const n of dev.receiver.notifications()) if (!workflowIds.includes(n.id)) workflowIds.push(n.id);
+    expect(workflowIds.length).toBeGreaterThan(10);
+    const histories = await Promise.all(workflowIds.map(async (workflowId) => {
+      const { history, payloads } = await decodedHistory(dev.env.client, workflowId);
+      return [historyToJSON(history), ...payloads.map((p) => Buffer.from(p.data ?? []).toString('utf8'))].join('\n');
+    }));
+    const places = { temporal: histories.join('\n'), apiLogs: JSON.stringify(api.logs), workerLogs: JSON.stringify(workerLogs) };
+    // The searched texts are what they claim to be: the campaign's histories, a line per request, the worker's lines.
+    expect({ temporal: places.temporal.includes(id), apiLines: api.logs.length >= 10, workerLines: workerLogs.length > 0 }).toEqual({ temporal: true, apiLines: true, workerLines: true });
+    console.log(`searched ${workflowIds.length} histories (${places.temporal.length} chars), ${api.logs.length} API log lines, ${workerLogs.length} worker log lines`);
+    for (const [place, text] of Object.entries(places)) expect({ place, found: fields.filter((f) => text.includes(f)) }).toEqual({ place, found: [] });
   }, 90_000);
 });

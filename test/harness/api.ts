@@ -125,6 +125,15 @@ export async function startLazyApi(config: Config, pool: Pool): Promise<RunningA
   };
 }
 
+/** Sends the request again while the phase's unit workflows are still starting (right after it opens). */
+export async function onceStarted(send: () => Promise<ApiResponse>): Promise<ApiResponse> {
+  for (let i = 0; ; i++) {
+    const reply = await send();
+    if (!['phase-not-started', 'PhaseNotOpenYet'].includes(reply.body?.error?.code) || i > 100) return reply;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** Polls until `check` passes (it throws until then), in real time. */
 export async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
