@@ -87,8 +87,7 @@ export async function runCounty(): Promise<void> {
   const postgres = await startTestPostgres();
   process.env.RELIEF_TEST_PG_URL = postgres.url;
   const store = await createTestStore();
-  // Tries more often than the tests: on two shared cores the JVM can miss the SDK's 5 s to start.
-  const env = await createTimeSkippingEnv(10);
+  const env = await createTimeSkippingEnv();
   const receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
   const taskQueue = 'bench-county';
   const worker = await startWorkerProcess(workerEnv({ role: 'app', address: env.address, taskQueue, codePath, databaseUrl: store.url }));

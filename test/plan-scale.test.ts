@@ -19,7 +19,7 @@ import { inPool } from '../bench/pool';
 // are `npm run bench -- --scenario county --units 1 --households 20000` (README, Performance).
 
 // More tries than usual for the JVM to start: this suite runs when the machine is busiest.
-const t = realServer(() => createTimeSkippingEnv(8), 'all');
+const t = realServer(() => createTimeSkippingEnv(), 'all');
 const HOUR = 3_600_000;
 const HOUSEHOLDS = 3_100;
 /** Past 2,000 Updates in the phase with these alone. */
