@@ -435,6 +435,9 @@ export function createRecords({ pool, masterKeys, householdKeySecret }: RecordsD
      */
     async recordVisits(input: { campaignId: string; unitId: string; requestId: string; actor: string; receivedAt: string; at: string; visits: VisitInput[] }): Promise<VisitOutcome> {
       return refusable(pool, async (db) => {
+        // Batches of one unit one at a time: a count taken beside another batch's uncommitted rows
+        // would be written over its own (3,099 of 3,100 visited, with every batch recorded).
+        await db.query(`SELECT 1 FROM unit_phases WHERE campaign_id = $1 AND phase = 'visiting' AND unit_id = $2 FOR UPDATE`, [input.campaignId, input.unitId]);
         const totals = async () => {
           const { rows } = await db.query<{ visited: number; paid: number }>('SELECT count(*)::int AS visited, coalesce(sum(amount), 0)::bigint AS paid FROM visits WHERE campaign_id = $1 AND unit_id = $2', [input.campaignId, input.unitId]);
           return rows[0]!;

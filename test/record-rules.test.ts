@@ -126,6 +126,25 @@ test('given a household one unit lists, when another unit of the campaign lists 
   expect(await held(other.id)).toEqual({ 'sub-district': 300 });
 });
 
+test('given 40 batches of visits for one unit recorded at once, when they have all been answered, the unit should count every household visited and every yuan paid', async () => {
+  const plan = await preparation(1);
+  const unitId = plan.units[0]!.id;
+  const entries = Array.from({ length: 40 }, (_, i) => i + 1);
+  await submitRoster(plan.id, unitId, entries.map((entry) => household(entry, { amount: 100 })));
+  await review(plan.id, unitId, 'approve', 1);
+  await s.records.loadParticipants({ campaignId: plan.id, phase: 'visiting', offset: 0, limit: 1 });
+
+  const answers = await Promise.all(
+    entries.map((entry) => s.records.recordVisits({ campaignId: plan.id, unitId, requestId: randomUUID(), actor: unitId, receivedAt: AT, at: AT, visits: [{ entry, amount: 100, visitedOn: '2027-02-09', recipientSigned: true, handler: '王經手' }] })),
+  );
+
+  expect(answers.filter((a) => !a.ok)).toEqual([]);
+  const { rows } = await s.pool.query<{ visited: number; paid: string }>("SELECT visited, paid::text FROM unit_phases WHERE campaign_id = $1 AND phase = 'visiting' AND unit_id = $2", [plan.id, unitId]);
+  expect(rows[0]).toEqual({ visited: 40, paid: '4000' });
+  // The last answer knows them all, as the workflow's milestone count does.
+  expect(Math.max(...answers.map((a) => (a.ok ? a.visited : 0)))).toBe(40);
+});
+
 describe('one write per request id', () => {
   test('given a submission recorded, when the same request id comes again, it should be answered as the first and hold nothing more', async () => {
     const plan = await preparation(1);
