@@ -1,4 +1,4 @@
-import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { CampaignCutoff } from '../../domain/search-attributes';
 import { openObjections, postmark, submissionRefusal } from '../../domain/unit-phase';
 import { calendarNeeds } from './clock';
@@ -17,6 +17,10 @@ export function registerSubmissionHandlers(ctx: UnitContext): void {
   const reviewWindow = calendarNeeds(phase).review ? { timeZone: input.timeZone, reviewWithin: phase.reviewWithin } : undefined;
 
   const refusalOf = (receivedAt: string, kind: typeof phase.submission.kind) => submissionRefusal(state, postmark(receivedAt, Date.now()), kind);
+  // The record answers "duplicate" also when the activity itself was retried after its transaction
+  // committed (its first answer lost or late on a busy worker): the state has not taken that write
+  // yet and must, or the unit stays open beside a recorded submission and takes a second one.
+  const retriedWritesApply = () => patched('retried-write-applies');
 
   setHandler(
     submit,
@@ -32,7 +36,7 @@ export function registerSubmissionHandlers(ctx: UnitContext): void {
         const at = iso(Date.now());
         const outcome = await store.recordSubmission({ ...target, requestId: request.requestId, actor: request.actor, receivedAt: request.receivedAt, at, kind: request.kind, report: request.report, figures: request.figures, uploadId: request.roster?.uploadId, reviewWindow });
         if (!outcome.ok) throw refused(outcome.refusal);
-        if (!outcome.duplicate) {
+        if (!outcome.duplicate || (retriedWritesApply() && outcome.number > state.submissions)) {
           state.submissions = outcome.number;
           state.pending = { number: outcome.number, submittedAt: outcome.recordedAt, ...(outcome.review ?? {}) };
           ctx.setStatus('submitted');
@@ -74,7 +78,7 @@ export function registerSubmissionHandlers(ctx: UnitContext): void {
         const reviewedAt = iso(Date.now());
         const number = state.pending?.number ?? state.submissions;
         const { duplicate } = await store.recordReview({ ...target, requestId: request.requestId, actor: request.actor, receivedAt: request.receivedAt, at: reviewedAt, decision: request.decision, reason: request.reason, submissionNumber: number });
-        if (duplicate) return { status: state.status, reviewedAt };
+        if (duplicate && !(fresh && retriedWritesApply())) return { status: state.status, reviewedAt };
         state.pending = undefined;
         state.lastDecision = request.decision;
         if (request.decision === 'approve') {
