@@ -1,4 +1,6 @@
-import { isGrpcServiceError, ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError, WorkflowUpdateStage, type Client } from '@temporalio/client';
+import { isGrpcServiceError, ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, WorkflowUpdateStage, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { UnitPhaseFailure } from '../workflows/unit/messages';
 import type { UpdateDefinition } from '@temporalio/common';
 import { temporalUnavailable } from './errors';
 
@@ -31,6 +33,9 @@ function outcomeUnknown(err: unknown): boolean {
   return grpc !== undefined && UNKNOWN_OUTCOME_CODES.has(grpc.code);
 }
 
+const continuingAsNew = (err: unknown): boolean =>
+  err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === UnitPhaseFailure.ContinuingAsNew;
+
 /** What `Connection.untilReady` does; it is protected in the SDK's types, but every Connection has it. */
 type ReadyWaiter = { untilReady?: (deadline: number) => Promise<void> };
 
@@ -46,8 +51,17 @@ export class Updates {
   /** Runs the Update and answers its result or refusal; UpdatePending when it is not known in time. */
   async execute<Ret, Arg>(workflowId: string, update: UpdateDefinition<Ret, [Arg]>, arg: Arg, updateId: string, readAt: string): Promise<Ret> {
     return this.waitFor(workflowId, updateId, readAt, async () => {
-      const handle = await this.temporal.workflow.getHandle(workflowId).startUpdate(update, { args: [arg], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED });
-      return handle.result();
+      for (;;) {
+        try {
+          const handle = await this.temporal.workflow.getHandle(workflowId).startUpdate(update, { args: [arg], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED });
+          return await handle.result();
+        } catch (err) {
+          // Refused by the validator of a run that is draining to continue as new (nothing of it
+          // was kept, so the same Update id is free): sent again, it reaches the next run.
+          if (!continuingAsNew(err)) throw err;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
     });
   }
 

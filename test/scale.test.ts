@@ -33,7 +33,7 @@ async function idle(handle: { fetchHistory(): Promise<temporal.api.history.v1.IH
     const { events } = await handle.fetchHistory();
     if (events?.at(-1)?.eventType === timerStarted) return;
     // 30 s: a busy machine takes a while over the records and notices a phase's end brings.
-    if (attempt >= 300) throw new Error(`${handle.workflowId} never went idle`);
+    if (attempt >= 300) throw new Error(`${handle.workflowId} never went idle: its last event is ${temporal.api.enums.v1.EventType[events?.at(-1)?.eventType ?? 0]}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
