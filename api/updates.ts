@@ -1,5 +1,5 @@
 import { isGrpcServiceError, ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, WorkflowUpdateStage, type Client } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { UnitPhaseFailure } from '../workflows/unit/messages';
 import type { UpdateDefinition } from '@temporalio/common';
 import { temporalUnavailable } from './errors';
@@ -57,8 +57,9 @@ export class Updates {
           return await handle.result();
         } catch (err) {
           // Refused by the validator of a run that is draining to continue as new (nothing of it
-          // was kept, so the same Update id is free): sent again, it reaches the next run.
-          if (!continuingAsNew(err)) throw err;
+          // was kept, so the same Update id is free), or sent to the run that has just continued as
+          // new: sent again, it reaches the next run.
+          if (!continuingAsNew(err) && !(err instanceof WorkflowNotFoundError && (await this.running(workflowId)))) throw err;
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
       }
@@ -73,6 +74,12 @@ export class Updates {
   /** The workflow's result, once it has one (e.g. a cancelled campaign's final state); UpdatePending when not in time. */
   async workflowResult<Ret>(workflowId: string, updateId: string, readAt: string): Promise<Ret> {
     return this.waitFor(workflowId, updateId, readAt, () => this.temporal.workflow.getHandle(workflowId).result() as Promise<Ret>);
+  }
+
+  /** Whether the workflow id's current run is running (a run that continued as new has a successor). */
+  private async running(workflowId: string): Promise<boolean> {
+    const { status } = await this.temporal.workflow.getHandle(workflowId).describe();
+    return status.name === 'RUNNING';
   }
 
   private async waitFor<Ret>(workflowId: string, updateId: string, readAt: string, run: () => Promise<Ret>): Promise<Ret> {
