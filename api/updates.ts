@@ -1,6 +1,5 @@
-import { isGrpcServiceError, ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, WorkflowUpdateStage, type Client } from '@temporalio/client';
-import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
-import { UnitPhaseFailure } from '../workflows/unit/messages';
+import { isGrpcServiceError, ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError, WorkflowUpdateStage, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import { temporalUnavailable } from './errors';
 
@@ -33,9 +32,6 @@ function outcomeUnknown(err: unknown): boolean {
   return grpc !== undefined && UNKNOWN_OUTCOME_CODES.has(grpc.code);
 }
 
-const continuingAsNew = (err: unknown): boolean =>
-  err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === UnitPhaseFailure.ContinuingAsNew;
-
 /** What `Connection.untilReady` does; it is protected in the SDK's types, but every Connection has it. */
 type ReadyWaiter = { untilReady?: (deadline: number) => Promise<void> };
 
@@ -56,10 +52,8 @@ export class Updates {
           const handle = await this.temporal.workflow.getHandle(workflowId).startUpdate(update, { args: [arg], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED });
           return await handle.result();
         } catch (err) {
-          // Refused by the validator of a run that is draining to continue as new (nothing of it
-          // was kept, so the same Update id is free), or sent to the run that has just continued as
-          // new: sent again, it reaches the next run.
-          if (!continuingAsNew(err) && !(err instanceof WorkflowNotFoundError && (await this.running(workflowId)))) throw err;
+          // Sent to the run that has just continued as new: sent again, it reaches the next run.
+          if (!(err instanceof WorkflowNotFoundError && (await this.running(workflowId)))) throw err;
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
       }

@@ -60,9 +60,7 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
       await flushOutbox();
       if (ctx.isTerminal()) break;
       if (state.updatesThisRun >= UPDATES_PER_RUN || workflowInfo().continueAsNewSuggested) {
-        // Handlers still running finish first, so nothing they decided is left behind; new requests
-        // are sent to the next run meanwhile (else a unit that keeps receiving would never drain).
-        ctx.drain();
+        // Handlers still running finish first, so nothing they decided is left behind.
         await condition(allHandlersFinished);
         await flushOutbox();
         return await continueAsNew<typeof unitPhaseWorkflow>({ ...input, carried: state });
