@@ -71,6 +71,8 @@ export type ErrorCode = FailureType | ApiCode;
 /** The status for every failure type a workflow update can raise; a new type will not compile until it is mapped. */
 const FAILURE_STATUS: Record<FailureType, number> = {
   PhaseNotOpenYet: 409,
+  // Sent again by the API within its wait (api/updates.ts); left over only if the new run never took it.
+  ContinuingAsNew: 503,
   CutoffPassed: 409,
   AwaitingReview: 409,
   AlreadyApproved: 409,
@@ -177,6 +179,7 @@ export const REPLAY: Record<ErrorCode, Replay> = {
   'refused-by-temporal': 'replay',
   // Depends on time or state.
   PhaseNotOpenYet: 'afresh',
+  ContinuingAsNew: 'afresh',
   AwaitingReview: 'afresh',
   NothingToReview: 'afresh',
   InvalidExtension: 'afresh',

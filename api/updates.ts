@@ -1,5 +1,6 @@
-import { isGrpcServiceError, ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError, WorkflowUpdateStage, type Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
+import { isGrpcServiceError, ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, WorkflowUpdateStage, type Client } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { UnitPhaseFailure } from '../workflows/unit/messages';
 import type { UpdateDefinition } from '@temporalio/common';
 import { temporalUnavailable } from './errors';
 
@@ -32,6 +33,12 @@ function outcomeUnknown(err: unknown): boolean {
   return grpc !== undefined && UNKNOWN_OUTCOME_CODES.has(grpc.code);
 }
 
+/** The run that refused an Update because it is draining to continue as new, if that was the refusal. */
+const drainingRun = (err: unknown): string | undefined =>
+  err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === UnitPhaseFailure.ContinuingAsNew ? String(err.cause.details?.[0]) : undefined;
+
+const NEXT_RUN_POLL_MS = 100;
+
 /** What `Connection.untilReady` does; it is protected in the SDK's types, but every Connection has it. */
 type ReadyWaiter = { untilReady?: (deadline: number) => Promise<void> };
 
@@ -52,9 +59,14 @@ export class Updates {
           const handle = await this.temporal.workflow.getHandle(workflowId).startUpdate(update, { args: [arg], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED });
           return await handle.result();
         } catch (err) {
-          // Sent to the run that has just continued as new: sent again, it reaches the next run.
-          if (!(err instanceof WorkflowNotFoundError && (await this.running(workflowId)))) throw err;
-          await new Promise((resolve) => setTimeout(resolve, 100));
+          // Refused by a run that is draining to continue as new (nothing of it was kept, so the same
+          // Update id is free): sent again once the next run has begun, not to the draining run,
+          // whose drain each refusal would only prolong. Or sent to the run that has just continued
+          // as new: sent again, it reaches the next run.
+          const draining = drainingRun(err);
+          if (draining) await this.nextRunThan(workflowId, draining);
+          else if (err instanceof WorkflowNotFoundError && (await this.running(workflowId))) await new Promise((resolve) => setTimeout(resolve, NEXT_RUN_POLL_MS));
+          else throw err;
         }
       }
     });
@@ -74,6 +86,16 @@ export class Updates {
   private async running(workflowId: string): Promise<boolean> {
     const { status } = await this.temporal.workflow.getHandle(workflowId).describe();
     return status.name === 'RUNNING';
+  }
+
+  /** Returns once the workflow id's current run is another than `runId` (or has ended); describe reads touch no history. */
+  private async nextRunThan(workflowId: string, runId: string): Promise<void> {
+    const handle = this.temporal.workflow.getHandle(workflowId);
+    for (;;) {
+      const { runId: current, status } = await handle.describe();
+      if (current !== runId || status.name !== 'RUNNING') return;
+      await new Promise((resolve) => setTimeout(resolve, NEXT_RUN_POLL_MS));
+    }
   }
 
   private async waitFor<Ret>(workflowId: string, updateId: string, readAt: string, run: () => Promise<Ret>): Promise<Ret> {

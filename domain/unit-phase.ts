@@ -14,6 +14,16 @@ export const unitPhaseWorkflowId = (campaignId: string, phase: PhaseName, unitId
 export const POSTMARK_GRACE_MS = 30_000;
 
 /**
+ * A unit's run continues as new after this many Updates. Each visit costs its history some thirteen
+ * events (the Update, its record activity, the tasks around them), so a run stays under 4,000
+ * events (plan-scale measures 3,986) and is quick to replay when a worker must rebuild it: runs of
+ * 1,000 Updates took 19 s to replay under load, past the task timeout. Temporal refuses Updates past 2,000 per run.
+ */
+export const UPDATES_PER_RUN = 300;
+/** What runs started before UPDATES_PER_RUN took (workflows/unit/workflow.ts keeps them so). */
+export const UPDATES_PER_RUN_BEFORE = 1_000;
+
+/**
  * The instant a request counts as received: the API's receipt instant, but never earlier than the
  * grace allows, so a stale or skewed stamp cannot make a late request look on time.
  */

@@ -1,10 +1,10 @@
-import { ActivityFailure, ApplicationFailure, condition, patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Records } from '../../store/records';
 import type { Refusal } from '../../store/refusal';
 import { CampaignStatus } from '../../domain/search-attributes';
 import type { NotificationCategory, NotificationDraft } from '../notification/workflow';
 import type { Recipient } from '../notification/messages';
-import type { UnitPhaseInput, UnitPhaseState, UnitPhaseStatus } from './messages';
+import { UnitPhaseFailure, type UnitPhaseInput, type UnitPhaseState, type UnitPhaseStatus } from './messages';
 
 // What every handler module of the unit workflow shares: its input and state, the record's
 // activities, the outbox, and one lock so that handlers run one at a time (each re-checks the state
@@ -37,12 +37,17 @@ export interface UnitContext {
   /** Runs fn alone among handlers, marks the request applied, and wakes the main loop. */
   exclusively<T>(requestId: string, fn: () => Promise<T>): Promise<T>;
   applied(requestId: string): boolean;
+  /** Refuses a new request while the run drains to continue as new, so the drain ends under any load. */
+  admit(requestId: string): void;
+  /** From now on new requests are refused with ContinuingAsNew. */
+  drain(): void;
   isTerminal(): boolean;
 }
 
 export function createContext(input: UnitPhaseInput, state: UnitPhaseState, outbox: { draft: NotificationDraft; category?: NotificationCategory }[], onChange: () => void): UnitContext {
   const { unit, supervisor, coordinator, phase } = input;
   let busy = false;
+  let draining = false;
   const appliedIds = new Set(state.applied);
   return {
     input,
@@ -86,6 +91,13 @@ export function createContext(input: UnitPhaseInput, state: UnitPhaseState, outb
       }
     },
     applied: (requestId) => appliedIds.has(requestId),
+    admit(requestId) {
+      // The draining run's id, so the sender can wait for the next run instead of asking this one again.
+      if (draining && !appliedIds.has(requestId)) throw ApplicationFailure.create({ type: UnitPhaseFailure.ContinuingAsNew, message: 'the unit is moving to a new run; send the request again', nonRetryable: true, details: [workflowInfo().runId] });
+    },
+    drain() {
+      draining = true;
+    },
     isTerminal: () => state.status === 'approved' || state.status === 'forfeited' || state.status === 'cancelled',
   };
 }

@@ -14,6 +14,8 @@ export const TERMINAL_UNIT_STATUSES: readonly UnitPhaseStatus[] = ['approved', '
 /** Typed failure names a caller can branch on (ApplicationFailure.type). */
 export const UnitPhaseFailure = {
   NotOpenYet: 'PhaseNotOpenYet',
+  /** This run is finishing its handlers to continue as new: sent again, the request reaches the next run. */
+  ContinuingAsNew: 'ContinuingAsNew',
   CutoffPassed: 'CutoffPassed',
   AwaitingReview: 'AwaitingReview',
   AlreadyApproved: 'AlreadyApproved',

@@ -45,6 +45,7 @@ export function registerObjectionHandlers(ctx: UnitContext): void {
       }),
     {
       validator: (request) => {
+        ctx.admit(request.requestId);
         if (ctx.applied(request.requestId)) return;
         if (input.rosterRules === undefined || phase.name !== 'publicity') throw fail(UnitPhaseFailure.InvalidObjection, `unit ${unit.id}'s ${phase.name} phase publishes no roster to object to`);
         open();
@@ -63,7 +64,12 @@ export function registerObjectionHandlers(ctx: UnitContext): void {
         objection.answered = true;
         return objection;
       }),
-    { validator: (request) => void (ctx.applied(request.requestId) || undecided(request.objection)) },
+    {
+      validator: (request) => {
+        ctx.admit(request.requestId);
+        if (!ctx.applied(request.requestId)) undecided(request.objection);
+      },
+    },
   );
 
   setHandler(
@@ -82,6 +88,7 @@ export function registerObjectionHandlers(ctx: UnitContext): void {
       }),
     {
       validator: (request) => {
+        ctx.admit(request.requestId);
         if (ctx.applied(request.requestId)) return;
         undecided(request.objection);
         if (!request.reason.trim()) throw fail(UnitPhaseFailure.ReasonRequired, `deciding objection ${request.objection} needs a reason`);
@@ -114,6 +121,7 @@ export function registerObjectionHandlers(ctx: UnitContext): void {
       }),
     {
       validator: (request) => {
+        ctx.admit(request.requestId);
         if (ctx.applied(request.requestId)) return;
         const problem = additionRefusal(request.objection);
         if (problem) throw problem;

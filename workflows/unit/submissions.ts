@@ -45,6 +45,7 @@ export function registerSubmissionHandlers(ctx: UnitContext): void {
       }),
     {
       validator: (request) => {
+        ctx.admit(request.requestId);
         if (ctx.applied(request.requestId)) return;
         const refusal = refusalOf(request.receivedAt, request.kind);
         if (refusal) throw refused(refusal);
@@ -94,6 +95,7 @@ export function registerSubmissionHandlers(ctx: UnitContext): void {
       }),
     {
       validator: (request) => {
+        ctx.admit(request.requestId);
         if (ctx.applied(request.requestId)) return;
         const refusal = reviewRefusal(request.decision, request.reason);
         if (refusal) throw refusal;
@@ -131,6 +133,7 @@ export function registerSubmissionHandlers(ctx: UnitContext): void {
       }),
     {
       validator: (request) => {
+        ctx.admit(request.requestId);
         if (ctx.applied(request.requestId)) return;
         const refusal = strikeRefusal(request);
         if (refusal) throw refusal;
@@ -172,6 +175,7 @@ export function registerSubmissionHandlers(ctx: UnitContext): void {
       }),
     {
       validator: (request) => {
+        ctx.admit(request.requestId);
         if (ctx.applied(request.requestId)) return;
         if ((request.cutoff === undefined) === (request.by === undefined)) throw fail(UnitPhaseFailure.InvalidExtension, 'give either the new cutoff or by how much (by: P3WD), not both');
         const refusal = extensionRefusal(requestedCutoff(request));

@@ -34,6 +34,7 @@ export function registerVisitHandlers(ctx: UnitContext): void {
       }),
     {
       validator: (request) => {
+        ctx.admit(request.requestId);
         if (ctx.applied(request.requestId)) return;
         const problem = refusal(request.visits.length);
         if (problem) throw problem;

@@ -1,4 +1,5 @@
-import { CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { UPDATES_PER_RUN, UPDATES_PER_RUN_BEFORE } from '../../domain/unit-phase';
 import { notify, type NotificationCategory, type NotificationDraft } from '../notification/workflow';
 import { awaitingSubmission, calendarNeeds, clockPlan, dueEvents, nextWake, type ClockEvent } from './clock';
 import { createContext, iso, store, type UnitContext } from './context';
@@ -6,9 +7,6 @@ import { getUnitPhaseState, type UnitPhaseInput, type UnitPhaseOutcome, type Uni
 import { ageObjection, registerObjectionHandlers } from './objections';
 import { registerSubmissionHandlers } from './submissions';
 import { checkCoverage, registerVisitHandlers } from './visits';
-
-/** A run continues as new after this many Updates, far below Temporal's 2,000 per run. */
-const UPDATES_PER_RUN = 1_000;
 
 /**
  * One unit in one phase: opens at opensAt, takes submissions until its cutoff (which the
@@ -59,8 +57,10 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
       state.remindedUpTo = Math.max(state.remindedUpTo, now);
       await flushOutbox();
       if (ctx.isTerminal()) break;
-      if (state.updatesThisRun >= UPDATES_PER_RUN || workflowInfo().continueAsNewSuggested) {
-        // Handlers still running finish first, so nothing they decided is left behind.
+      if (runIsFull(state.updatesThisRun) || workflowInfo().continueAsNewSuggested) {
+        // Handlers still running finish first, so nothing they decided is left behind; new requests
+        // are sent to the next run meanwhile (else a unit that keeps receiving would never drain).
+        ctx.drain();
         await condition(allHandlersFinished);
         await flushOutbox();
         return await continueAsNew<typeof unitPhaseWorkflow>({ ...input, carried: state });
@@ -86,6 +86,9 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
     throw err;
   }
 }
+
+/** Whether this run has taken its share of Updates; a run that began before runs were shortened keeps the old share. */
+const runIsFull = (updates: number): boolean => updates >= UPDATES_PER_RUN_BEFORE || (updates >= UPDATES_PER_RUN && patched('runs-of-300-updates'));
 
 function initialState(input: UnitPhaseInput): UnitPhaseState {
   const { phase, unit, supervisor, campaignId } = input;
