@@ -1,3 +1,4 @@
+import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { EVENTS_PER_WORKFLOW_TASK, LIMITS, phaseFigures, type PhaseFigures } from '../bench/histories';
 import { scalePlan } from '../bench/plan';
@@ -26,14 +27,26 @@ const SIZES = [6, 12] as const;
 
 const t = timeSkippingPerTest();
 
-/** Waits until the workflow has gone idle on its next timer: each update lands in a workflow task of its own, and a history read then is complete. */
-async function idle(handle: { fetchHistory(): Promise<temporal.api.history.v1.IHistory>; workflowId: string }) {
-  const timerStarted = temporal.api.enums.v1.EventType.EVENT_TYPE_TIMER_STARTED;
+/**
+ * Waits until the workflow has gone idle, so that a history read then is complete: asleep on its
+ * next timer, or (its last task having completed with nothing pending) its history unchanged for a second.
+ */
+async function idle(handle: WorkflowHandle) {
+  const { EVENT_TYPE_TIMER_STARTED: TIMER_STARTED, EVENT_TYPE_WORKFLOW_TASK_COMPLETED: WORKFLOW_TASK_COMPLETED } = temporal.api.enums.v1.EventType;
+  let unchangedReads = 0;
+  let seen = -1;
   for (let attempt = 0; ; attempt++) {
-    const { events } = await handle.fetchHistory();
-    if (events?.at(-1)?.eventType === timerStarted) return;
+    const events = (await handle.fetchHistory()).events ?? [];
+    const last = events.at(-1)?.eventType;
+    if (last === TIMER_STARTED) return;
+    unchangedReads = events.length === seen ? unchangedReads + 1 : 0;
+    seen = events.length;
+    if (last === WORKFLOW_TASK_COMPLETED && unchangedReads >= 10) {
+      const { raw } = await handle.describe();
+      if (!raw.pendingActivities?.length && !raw.pendingChildren?.length) return;
+    }
     // 30 s: a busy machine takes a while over the records and notices a phase's end brings.
-    if (attempt >= 300) throw new Error(`${handle.workflowId} never went idle: its last event is ${temporal.api.enums.v1.EventType[events?.at(-1)?.eventType ?? 0]}`);
+    if (attempt >= 300) throw new Error(`${handle.workflowId} never went idle: its last event is ${temporal.api.enums.v1.EventType[last ?? 0]}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
