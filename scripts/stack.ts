@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
 import { Client as PgClient } from 'pg';
 import { startPostgres, type PostgresServer } from '../db/postgres-server';
@@ -220,7 +220,7 @@ function service(name: string, command: string, args: readonly string[], env: No
  * What a load balancer does in front of a cluster's frontends: each client connection goes to the
  * next node that accepts it, so clients keep one address while a node is down.
  */
-function frontendBalancer(port: number, backends: number[]): Promise<Server> {
+function frontendBalancer(port: number, backends: number[]): Promise<{ close(): Promise<void> }> {
   let next = 0;
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
@@ -245,11 +245,15 @@ function frontendBalancer(port: number, backends: number[]): Promise<Server> {
     };
     tryBackend(backends.length);
   });
-  // Open connections end with the balancer, or close() would wait for clients that never hang up.
-  server.on('close', () => sockets.forEach((s) => s.destroy()));
+  // Open connections end first, or close() would wait for clients that never hang up.
+  const close = () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    sockets.forEach((s) => s.destroy());
+    return closed;
+  };
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve(server));
+    server.listen(port, '127.0.0.1', () => resolve({ close }));
   });
 }
 
@@ -323,12 +327,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   const pgOptions = { dataDir: join(dataDir, 'postgres'), port: ports.postgres, database: 'relief', durable: options.durable ?? true, log };
   let postgres = await startPostgres(pgOptions);
-  let balancer: Server | undefined;
-  const all: Service[] = [];
+  let balancer: { close(): Promise<void> } | undefined;
+  /** In the order they start; each tier stops together, the last first. */
+  const tiers: Service[][] = [];
   const stop = async () => {
     stopping = true;
-    for (const s of [...all].reverse()) await s.stop().catch(() => undefined);
-    if (balancer) await new Promise<void>((resolve) => balancer!.close(() => resolve()));
+    for (const tier of [...tiers].reverse()) await Promise.all(tier.map((s) => s.stop().catch(() => undefined)));
+    await balancer?.close();
     await postgres.stop();
     for (const more of stopped) await more();
   };
@@ -350,7 +355,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         deathReport,
       ),
     );
-    all.push(...nodes);
+    tiers.push(nodes);
     // The first node creates the cluster's metadata; the second joins it.
     log('temporal: node 1');
     await nodes[0]!.start();
@@ -381,7 +386,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       () => waitForPort(ports.ui, 60_000, 'temporal-ui'),
       deathReport,
     );
-    all.push(ui);
+    tiers.push([ui]);
 
     const appEnv = {
       ...base,
@@ -403,7 +408,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const apis = ports.apis.map((port, i) =>
       service(`api-${i + 1}`, ...node('api/main.ts'), { ...appEnv, API_PORT: String(port), API_CODEC_CORS_ORIGINS: uiOrigins.join(',') }, logDir, () => waitForPort(port, 60_000, `api-${i + 1}`), deathReport),
     );
-    all.push(...workers, ...apis);
+    tiers.push(workers, apis);
     log('ui, workers and APIs');
     await Promise.all([ui, ...workers, ...apis].map((s) => s.start()));
 

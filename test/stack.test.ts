@@ -102,7 +102,7 @@ describe('the production topology under faults (npm run stack)', () => {
     await receiver?.stop();
     await Promise.all([calmStore?.pool.end(), stackStore?.pool.end()]);
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  }, 120_000);
+  }, 240_000);
 
   test('given a campaign on the stack, when a Temporal node, then a worker are SIGKILLed and PostgreSQL restarts mid-phase, its states, report and notification ids should equal an undisturbed run’s; SQL visibility, /metrics and the Web UI should find it', async () => {
     const realTime = (c: Client): DriverEnv => ({ client: c, currentTimeMs: async () => Date.now(), sleep: async (ms) => void (await sleep(Number(ms))) });
