@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
 import type { Records } from '../store/records';
 import type { Dispatch } from '../workflows/notification/messages';
-import { getUnitPhaseState, review, submit, UnitPhaseFailure, type UnitPhaseInput } from '../workflows/unit/messages';
+import { getUnitPhaseState, review, submit, UnitPhaseFailure } from '../workflows/unit/messages';
 import { realServer } from './harness/per-test';
-import { subDistrictSpringPlan } from './harness/plans';
-import { createDevServerEnv, testDataConverter, uniqueId } from './harness/temporal';
+import { createDevServerEnv, uniqueId } from './harness/temporal';
+import { publicityUnitInput, stubbedWorker } from './harness/unit-phase';
 
 // Two Updates delivered in one workflow task both found the handlers' lock free and ran side by
 // side: a unit took two submissions (seen in the ±1 s cutoff test). And a write activity retried after its transaction committed (the first attempt's answer lost or late
@@ -17,32 +16,10 @@ import { createDevServerEnv, testDataConverter, uniqueId } from './harness/tempo
 
 const dev = realServer(createDevServerEnv, 'all');
 
-function unitInput(id: string): { plan: ReturnType<typeof subDistrictSpringPlan>; input: UnitPhaseInput } {
-  const plan = subDistrictSpringPlan({ id: uniqueId(id), webhook: (p) => `http://127.0.0.1:9/${p}`, units: 1 });
-  const publicity = plan.phases[1]!;
-  const now = Date.now();
-  return {
-    plan,
-    input: {
-      campaignId: plan.id,
-      campaignTitle: plan.title,
-      timeZone: plan.timezone,
-      phase: { ...publicity, opensAt: new Date(now).toISOString(), cutoff: new Date(now + 3_600_000).toISOString(), reminders: [] },
-      unit: plan.units[0]!,
-      supervisor: plan.reviewers[0]!,
-      coordinator: plan.coordinator,
-      rosterRules: plan.rules,
-    },
-  };
-}
-
-const workerOn = (taskQueue: string, activities: object) =>
-  Worker.create({ connection: dev.env.nativeConnection, taskQueue, dataConverter: testDataConverter, workflowBundle: { codePath: process.env.RELIEF_WORKFLOW_BUNDLE! }, activities });
-
 const request = (actor: string) => ({ requestId: randomUUID(), actor, receivedAt: new Date().toISOString() });
 
 test('given two submissions of one unit delivered in the same workflow task, only one should be recorded and the other refused as awaiting review', async () => {
-  const { plan, input } = unitInput('together');
+  const { plan, input } = publicityUnitInput('together', 3_600_000);
   let number = 0;
   const stubs = {
     async openUnitPhase() {
@@ -58,7 +35,7 @@ test('given two submissions of one unit delivered in the same workflow task, onl
   const taskQueue = uniqueId('together-tq');
   const handle = await dev.env.client.workflow.start('unitPhaseWorkflow', { taskQueue, workflowId: uniqueId('together-unit'), args: [input] });
   // Opened by one worker, which then stops: both Updates wait, and reach the next worker in one task.
-  await (await workerOn(taskQueue, stubs)).runUntil(async () => {
+  await (await stubbedWorker(dev.env, taskQueue, stubs)).runUntil(async () => {
     for (;;) {
       if ((await handle.query(getUnitPhaseState)).status === 'open') return;
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -67,14 +44,14 @@ test('given two submissions of one unit delivered in the same workflow task, onl
   const submission = () => ({ ...request(plan.units[0]!.id), kind: input.phase.submission.kind, report: '公示情况报告' });
   const answers = [handle.executeUpdate(submit, { args: [submission()] }), handle.executeUpdate(submit, { args: [submission()] })].map((p) => p.then((r) => r.status as string, (err: WorkflowUpdateFailedError) => String((err.cause as { type?: string }).type)));
   await new Promise((resolve) => setTimeout(resolve, 1_000));
-  const outcomes = await (await workerOn(taskQueue, stubs)).runUntil(Promise.all(answers));
+  const outcomes = await (await stubbedWorker(dev.env, taskQueue, stubs)).runUntil(Promise.all(answers));
 
   expect(outcomes.sort()).toEqual([UnitPhaseFailure.AwaitingReview, 'submitted'].sort());
   expect(number).toBe(1);
 }, 60_000);
 
 test('given a submission and a review whose writes come back as duplicates of their own first attempts, the unit should take each: a second submission refused as awaiting review, the review approving', async () => {
-  const { plan, input } = unitInput('retried');
+  const { plan, input } = publicityUnitInput('retried', 3_600_000);
   const publicity = input.phase;
   const written: string[] = [];
   const stubs: Partial<Records> & { dispatchNotification(d: Dispatch): Promise<void> } = {
@@ -94,7 +71,7 @@ test('given a submission and a review whose writes come back as duplicates of th
     async dispatchNotification() {},
   };
   const taskQueue = uniqueId('retried-tq');
-  const worker = await workerOn(taskQueue, stubs);
+  const worker = await stubbedWorker(dev.env, taskQueue, stubs);
   await worker.runUntil(async () => {
     const handle = await dev.env.client.workflow.start('unitPhaseWorkflow', { taskQueue, workflowId: uniqueId('retried-unit'), args: [input] });
     const submission = { ...request(plan.units[0]!.id), kind: publicity.submission.kind, report: '公示情况报告' };

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
 import type { Dispatch } from '../workflows/notification/messages';
 import type { Records } from '../store/records';
-import { decideObjection, fileObjection, type UnitPhaseInput } from '../workflows/unit/messages';
+import { decideObjection, fileObjection } from '../workflows/unit/messages';
 import { eventually } from './harness/api';
 import { realServer } from './harness/per-test';
-import { subDistrictSpringPlan } from './harness/plans';
-import { createDevServerEnv, testDataConverter, uniqueId } from './harness/temporal';
+import { createDevServerEnv, uniqueId } from './harness/temporal';
+import { publicityUnitInput, stubbedWorker } from './harness/unit-phase';
 
 // Defect of #11: an objection decision accepted while the unit workflow's loop was ending (here:
 // while its forfeiture was being written) lost its notification, and the Update its answer, because
@@ -25,20 +24,8 @@ function gate() {
 }
 
 test('given a decision accepted while the unit forfeits, when the loop ends before the decision is written, the workflow should still answer it and send its objection-decided notice', async () => {
-  const plan = subDistrictSpringPlan({ id: uniqueId('late'), webhook: (p) => `http://127.0.0.1:9/${p}`, units: 1 });
-  const publicity = plan.phases[1]!;
-  const now = Date.now();
-  const input: UnitPhaseInput = {
-    campaignId: plan.id,
-    campaignTitle: plan.title,
-    timeZone: plan.timezone,
-    // Open now; forfeits 4 s from now, as nothing is submitted.
-    phase: { ...publicity, opensAt: new Date(now).toISOString(), cutoff: new Date(now + 4_000).toISOString(), reminders: [] },
-    unit: plan.units[0]!,
-    supervisor: plan.reviewers[0]!,
-    coordinator: plan.coordinator,
-    rosterRules: plan.rules,
-  };
+  // Open now; forfeits 4 s from now, as nothing is submitted.
+  const { plan, input } = publicityUnitInput('late', 4_000);
   const forfeitWriting = gate();
   const forfeitWritten = gate();
   const decisionWriting = gate();
@@ -65,13 +52,7 @@ test('given a decision accepted while the unit forfeits, when the loop ends befo
     },
   };
   const taskQueue = uniqueId('late-tq');
-  const worker = await Worker.create({
-    connection: dev.env.nativeConnection,
-    taskQueue,
-    dataConverter: testDataConverter,
-    workflowBundle: { codePath: process.env.RELIEF_WORKFLOW_BUNDLE! },
-    activities: stubs,
-  });
+  const worker = await stubbedWorker(dev.env, taskQueue, stubs);
   const kinds = () => dispatched.map((d) => d.notification.kind);
   await worker.runUntil(async () => {
     const handle = await dev.env.client.workflow.start('unitPhaseWorkflow', { taskQueue, workflowId: uniqueId('late-unit'), args: [input] });
