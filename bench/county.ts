@@ -278,6 +278,10 @@ export async function runCounty(): Promise<void> {
       ['Bench wall time', `${fixed((performance.now() - started) / 1000)} s`],
     ];
     printCounty(rows, loadAtStart);
+  } catch (err) {
+    // Said before the tear-down: a client call still retrying when its connection closes ends the process.
+    log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    throw err;
   } finally {
     memory.stop();
     await api?.close();
