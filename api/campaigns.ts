@@ -63,12 +63,16 @@ export class Campaigns {
     if (started === 'exists') throw new ApiError(409, 'campaign-exists', `a campaign with id ${plan.id} already exists`);
     const workflowId = campaignWorkflowId(plan.id);
     try {
-      await this.temporal.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
-        ...campaignStartOptions(planOutline(plan)),
-        taskQueue: this.taskQueue,
-        // Campaign ids are unique for good: a finished campaign's id is not reused.
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      });
+      // Its own deadline: recording a 500-unit plan can take most of the request's on a busy
+      // machine, and a start then refused as "unavailable" would have been sent in time.
+      await this.updates.withOwnDeadline(() =>
+        this.temporal.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
+          ...campaignStartOptions(planOutline(plan)),
+          taskQueue: this.taskQueue,
+          // Campaign ids are unique for good: a finished campaign's id is not reused.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        }),
+      );
     } catch (err) {
       // The record says this request made the campaign: the workflow it started is its own.
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

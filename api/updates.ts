@@ -82,6 +82,14 @@ export class Updates {
     return this.waitFor(workflowId, updateId, readAt, () => this.temporal.workflow.getHandle(workflowId).result() as Promise<Ret>);
   }
 
+  /**
+   * Runs a call to Temporal with a deadline of its own, API_TEMPORAL_TIMEOUT_MS from now: for one
+   * that follows slower work of the same request (a campaign's start follows the record of its plan).
+   */
+  withOwnDeadline<T>(call: () => Promise<T>): Promise<T> {
+    return this.temporal.connection.withDeadline(Date.now() + this.connectMs, call);
+  }
+
   /** Whether the workflow id's current run is running (a run that continued as new has a successor). */
   private async running(workflowId: string): Promise<boolean> {
     const { status } = await this.temporal.workflow.getHandle(workflowId).describe();
