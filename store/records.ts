@@ -177,8 +177,8 @@ export function createRecords({ pool, masterKeys, householdKeySecret }: RecordsD
     const over = await hold(db, campaignId, deltas);
     if (over) return over;
     await db.query(
-      `INSERT INTO household_claims (campaign_id, household_key, unit_id, upload_id, entry)
-       SELECT $1, household_key, $2, upload_id, entry FROM roster_entries WHERE upload_id = $3`,
+      `INSERT INTO household_claims (campaign_id, household_key, unit_id, upload_id, entry, category, funding_source, amount)
+       SELECT $1, household_key, $2, upload_id, entry, category, funding_source, amount FROM roster_entries WHERE upload_id = $3`,
       [campaignId, unitId, uploadId],
     );
     return undefined;

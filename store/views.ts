@@ -312,15 +312,24 @@ export function createViews({ pool, masterKeys }: { pool: Pool; masterKeys: Payl
       }));
     },
 
-    /** Approved and paid, per unit, category and funding source: the upward report's figures in one query. */
+    /**
+     * Approved and paid, per unit, category and funding source: the upward report's figures in one
+     * query. Claims and visits are each added up on their own (a visit is only ever of an approved
+     * claim, and carries its unit, category and funding source), then the sums are matched.
+     */
     async reportLines(campaignId: string): Promise<ReportLine[]> {
       const { rows } = await pool.query(
-        `SELECT c.unit_id, e.category, e.funding_source, count(*)::int AS households, sum(e.amount)::bigint AS approved,
-                count(v.entry)::int AS visited, coalesce(sum(v.amount), 0)::bigint AS paid
-         FROM household_claims c JOIN roster_entries e USING (upload_id, entry)
-         LEFT JOIN visits v ON v.campaign_id = c.campaign_id AND v.household_key = c.household_key
-         WHERE c.campaign_id = $1 AND c.approved
-         GROUP BY c.unit_id, e.category, e.funding_source`,
+        `WITH approved AS (
+           SELECT unit_id, category, funding_source, count(*)::int AS households, sum(amount)::bigint AS approved
+           FROM household_claims WHERE campaign_id = $1 AND approved
+           GROUP BY unit_id, category, funding_source
+         ), visited AS (
+           SELECT unit_id, category, funding_source, count(*)::int AS visited, sum(amount)::bigint AS paid
+           FROM visits WHERE campaign_id = $1
+           GROUP BY unit_id, category, funding_source
+         )
+         SELECT a.unit_id, a.category, a.funding_source, a.households, a.approved, coalesce(v.visited, 0)::int AS visited, coalesce(v.paid, 0)::bigint AS paid
+         FROM approved a LEFT JOIN visited v USING (unit_id, category, funding_source)`,
         [campaignId],
       );
       return rows.map((r) => ({ unitId: r.unit_id, category: r.category, fundingSource: r.funding_source, households: r.households, approved: r.approved, visited: r.visited, paid: r.paid }));
