@@ -201,8 +201,10 @@ function service(name: string, command: string, args: readonly string[], env: No
       // A process group of its own: a terminal's Ctrl-C reaches only the launcher, which stops the parts in order.
       const started = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       child = started;
-      started.stdout!.pipe(out);
-      started.stderr!.pipe(out);
+      // Two sources into one log: neither may end it (the other may still write), 'close' does once both are done.
+      started.stdout!.pipe(out, { end: false });
+      started.stderr!.pipe(out, { end: false });
+      started.once('close', () => out.end());
       exited = new Promise((resolve) =>
         started.once('exit', () => {
           if (!expected) onDeath(name);
