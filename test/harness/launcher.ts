@@ -29,7 +29,22 @@ export interface Launcher {
   stop(): Promise<void>;
 }
 
+/**
+ * `npm start` on free ports and a data directory of its own. A port found free can be taken by a
+ * parallel suite before a server binds it (seen once: the dev server's HTTP port): then it starts
+ * again on other ports.
+ */
 export async function startLauncher(startTimeoutMs = 300_000): Promise<Launcher> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launch(startTimeoutMs);
+    } catch (err) {
+      if (attempt >= 3 || !String(err).includes('address already in use')) throw err;
+    }
+  }
+}
+
+async function launch(startTimeoutMs: number): Promise<Launcher> {
   const home = mkdtempSync(join(tmpdir(), 'relief-launcher-'));
   // PostgreSQL runs as the postgres user (we are root here), who must reach its data directory.
   chmodSync(home, 0o755);
