@@ -117,7 +117,9 @@ describe('the plan schema', () => {
 
   test('given a valid plan with any one field replaced by anything, or any value at all, when parsed, it should never throw', () => {
     const outcomes = { accepted: 0, refused: 0 };
-    fc.assert(fc.property(fc.oneof(mutatedPlan, fc.anything()), (input) => checkAcceptedOrRefused(input, outcomes)), runs(400));
+    // The valid plan itself first: some seeds draw no harmless replacement in 400 runs (seed 1796146916664 drew none).
+    const valid = JSON.parse(JSON.stringify(unionWinterPlan({ id: 'base', webhook }))) as unknown;
+    fc.assert(fc.property(fc.oneof(mutatedPlan, fc.anything()), (input) => checkAcceptedOrRefused(input, outcomes)), { ...runs(400), examples: [[valid]] });
     expect(outcomes.accepted).toBeGreaterThan(0);
   });
 });
