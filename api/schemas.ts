@@ -36,9 +36,13 @@ export const startCampaignBody = z
       return input;
     }
   }, campaignPlanSchema)
-  .superRefine((plan, ctx) => {
-    for (const issue of planCalendarIssues(plan)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-  });
+  .superRefine(
+    (plan, ctx) => {
+      for (const issue of planCalendarIssues(plan)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    },
+    // The calendar counts a valid plan's durations; an invalid one already has its issues.
+    { when: (payload) => payload.issues.length === 0 },
+  );
 
 // ---- path and query parameters
 

@@ -85,3 +85,9 @@ test('given a date the API cannot read, when started, it should be refused namin
   expect(refused.status).toBe(400);
   expect(refused.body.error.issues).toEqual([{ path: ['phases', 3, 'cutoff'], message: expect.stringMatching(/^无法理解日期“月底”:可写/) }]);
 });
+
+test('given a reminder that is no duration in a phase whose reminders count working days, when started, it should be refused naming the reminder, not fail (schemathesis found a 500)', async () => {
+  const refused = await start(planInWords([{ reminders: ['明天'], remindersOnWorkingDays: true } as Partial<Phase>]));
+  expect(refused.status).toBe(400);
+  expect(refused.body.error.issues).toEqual([{ path: ['phases', 0, 'reminders', 0], message: expect.stringContaining('duration') }]);
+});
