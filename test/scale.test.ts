@@ -2,7 +2,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { EVENTS_PER_WORKFLOW_TASK, LIMITS, phaseFigures, type PhaseFigures } from '../bench/histories';
 import { scalePlan } from '../bench/plan';
-import { UNITS_PER_GROUP } from '../domain/workflow-ids';
+import { unitsPerGroup } from '../domain/workflow-ids';
 import { CampaignDriver } from './harness/campaign-driver';
 import { createTestWorker, uniqueId } from './harness/temporal';
 import { timeSkippingPerTest } from './harness/per-test';
@@ -89,9 +89,10 @@ describe('proof of scale: history per unit, extrapolated to a 5,000-unit phase',
     expect(perUnit((f) => f.campaign.workEvents)).toBe(0);
     const phaseChildEventsPerGroup = small!.phase.childEvents;
 
-    // A 5,000-unit phase: 10 groups of 500, each history well under the event limit.
-    const groups = Math.ceil(TARGET_UNITS / UNITS_PER_GROUP);
-    const fullGroupEvents = groupWorkBase + UNITS_PER_GROUP * (GROUP_WORK_EVENTS_PER_UNIT + EVENTS_PER_WORKFLOW_TASK * GROUP_WAKES_PER_UNIT) + EVENTS_PER_WORKFLOW_TASK;
+    // A 5,000-unit phase: 71 groups of 71, each history well under the event limit.
+    const perGroup = unitsPerGroup(TARGET_UNITS);
+    const groups = Math.ceil(TARGET_UNITS / perGroup);
+    const fullGroupEvents = groupWorkBase + perGroup * (GROUP_WORK_EVENTS_PER_UNIT + EVENTS_PER_WORKFLOW_TASK * GROUP_WAKES_PER_UNIT) + EVENTS_PER_WORKFLOW_TASK;
     const phaseEvents = large!.phase.events + (groups - 1) * (phaseChildEventsPerGroup + EVENTS_PER_WORKFLOW_TASK * GROUP_WAKES_PER_UNIT);
     expect(fullGroupEvents).toBeLessThan(0.2 * LIMITS.historyEvents);
     expect(phaseEvents).toBeLessThan(0.2 * LIMITS.historyEvents);

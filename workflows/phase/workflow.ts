@@ -1,7 +1,7 @@
-import { executeChild, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { executeChild, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Records } from '../../store/records';
 import { CampaignCutoff, CampaignId, CampaignPhase, CampaignStatus, CampaignUnit } from '../../domain/search-attributes';
-import { UNITS_PER_GROUP, unitGroupWorkflowId, unitPhaseWorkflowId } from '../../domain/workflow-ids';
+import { UNITS_PER_GROUP_BEFORE, unitGroupWorkflowId, unitPhaseWorkflowId, unitsPerGroup } from '../../domain/workflow-ids';
 import type { UnitPhaseOutcome } from '../unit/messages';
 import { unitPhaseWorkflow } from '../unit/workflow';
 import { getPhaseState, type GroupInput, type PhaseInput, type PhaseResult, type PhaseState } from './messages';
@@ -11,8 +11,9 @@ const { loadParticipants } = proxyActivities<Records>({ startToCloseTimeout: '1 
 /** One phase of a campaign: its units' workflows, in groups, from opening until each has ended. */
 export async function phaseWorkflow(input: PhaseInput): Promise<PhaseResult> {
   const { phase, campaignId } = input;
+  const perGroup = patched('groups-of-root-n') ? unitsPerGroup(input.unitCount) : UNITS_PER_GROUP_BEFORE;
   const groups: GroupInput[] = [];
-  for (let offset = 0; offset < input.unitCount; offset += UNITS_PER_GROUP) groups.push({ ...input, offset, limit: Math.min(UNITS_PER_GROUP, input.unitCount - offset) });
+  for (let offset = 0; offset < input.unitCount; offset += perGroup) groups.push({ ...input, offset, limit: Math.min(perGroup, input.unitCount - offset) });
 
   const state: PhaseState = { campaignId, phase: phase.name, status: 'scheduled', opensAt: phase.opensAt, cutoff: phase.cutoff, groupsClosed: 0, groups: groups.length, participants: 0, approved: 0, forfeited: 0 };
   setHandler(getPhaseState, () => state);
@@ -49,7 +50,7 @@ export async function phaseWorkflow(input: PhaseInput): Promise<PhaseResult> {
   return { participants: state.participants, approved: state.approved, forfeited: state.forfeited };
 }
 
-/** Runs one group of units' workflows to their ends, loading its units from the record; see UNITS_PER_GROUP. */
+/** Runs one group of units' workflows to their ends, loading its units from the record; see unitsPerGroup. */
 export async function unitGroupWorkflow(input: GroupInput): Promise<PhaseResult> {
   const { phase, campaignId } = input;
   const units = await loadParticipants({ campaignId, phase: phase.name, offset: input.offset, limit: input.limit });
