@@ -6,7 +6,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 # .dockerignore keeps tests, local data and secrets out of the context.
 COPY . .
-RUN npx tsc -p . \
+RUN npm run build \
   && node dist/worker/bundle-workflows.js dist/workflow-bundle.js \
   && npm prune --omit=dev --no-audit --no-fund
 
