@@ -98,9 +98,7 @@ export function createApp({ config, temporal, pool, log = pinoLine, figures }: A
     };
   };
 
-  async function answer(route: Route, req: Request): Promise<StoredReply> {
-    // The postmark is the instant the request arrived, before sign-in and authorization, which wait on the record when it is busy.
-    const arrivedAt = new Date().toISOString();
+  async function answer(route: Route, req: Request, arrivedAt: string): Promise<StoredReply> {
     const principal: Principal | undefined = route.action ? await authenticator.authenticate(req, route.path) : undefined;
     const params = parse(route.params, req.params, 404, 'path');
     // Before the handler and before the body is read: the campaign and unit in the path decide.
@@ -152,6 +150,9 @@ export function createApp({ config, temporal, pool, log = pinoLine, figures }: A
 
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
+    // The postmark: the instant the request arrived, before its body is read and before sign-in and
+    // authorization, which wait on the record when it is busy.
+    res.locals.arrivedAt = new Date().toISOString();
     const given = req.get('x-request-id');
     const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
     res.set('X-Request-Id', requestId);
@@ -178,7 +179,7 @@ export function createApp({ config, temporal, pool, log = pinoLine, figures }: A
   for (const route of allRoutes) {
     app[route.method](route.path, (req, res, next) => {
       res.locals.route = route.path;
-      answer(route, req).then((reply) => send(res, reply, route.response.mediaType), next);
+      answer(route, req, res.locals.arrivedAt as string).then((reply) => send(res, reply, route.response.mediaType), next);
     });
   }
 

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
@@ -129,6 +130,33 @@ test('given the worker stopped, a submission should be 202 with where to read it
   const { receivedAt } = await updateArgument<{ receivedAt: string }>(unitPhaseWorkflowId(plan.id, 'preparation', 'union-1'), `submit:union-1:${key}`);
   expect(Date.parse(receivedAt) - sentAt).toBeGreaterThanOrEqual(0);
   expect(Date.parse(receivedAt) - sentAt).toBeLessThan(500);
+});
+
+test('given a submission whose body is still arriving when the cutoff passes, it should be judged by the instant it arrived: accepted, and postmarked before the cutoff', async () => {
+  const late = withPreparationSoon(unionWinterPlan({ id: uniqueId('postmark'), webhook, units: 1 }), 1_000, 15_000);
+  expect((await api.call('POST', '/campaigns', { token: TOKENS.coordinator, body: late })).status).toBe(202);
+  const cutoff = Date.parse(late.phases[0]!.cutoff);
+  await eventually(async () => expect((await store.views.unitPhase(late.id, 'preparation', 'union-1'))?.status).toBe('open'), 12_000);
+  await new Promise((r) => setTimeout(r, cutoff - 1_000 - Date.now()));
+  const body = Buffer.from(JSON.stringify(roster));
+  const sentAt = Date.now();
+  const reply = await new Promise<{ status: number; body: { submissionNumber?: number } }>((resolve, reject) => {
+    const { hostname, port } = new URL(api.url);
+    const req = request({ hostname, port, method: 'POST', path: `/campaigns/${late.id}/phases/preparation/units/union-1/submissions`, headers: { authorization: `Bearer ${TOKENS.union1}`, 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    // Headers and half the body before the cutoff, the rest after it, as a slow line would carry them.
+    req.write(body.subarray(0, body.length / 2));
+    setTimeout(() => req.end(body.subarray(body.length / 2)), cutoff + 500 - Date.now());
+  });
+  expect(Date.now()).toBeGreaterThan(cutoff);
+  expect(reply).toMatchObject({ status: 201, body: { submissionNumber: 1 } });
+  const [submission] = (await store.views.unitPhase(late.id, 'preparation', 'union-1'))!.submissions;
+  expect(Date.parse(submission!.receivedAt)).toBeGreaterThanOrEqual(sentAt);
+  expect(Date.parse(submission!.receivedAt)).toBeLessThan(cutoff);
 });
 
 /** The argument of an accepted Update, from the workflow's history (decrypted as the worker would). */
