@@ -13,6 +13,8 @@ export interface LoadResult {
   secondP50: number;
   secondP99: number;
   failures: string[];
+  /** Every operation as it ended: seconds since the load began, its latency, and whether it was the cycle's first. */
+  timeline: { at: number; ms: number; first: boolean }[];
 }
 
 /**
@@ -23,6 +25,7 @@ export async function runCycles<T>(items: readonly T[], clients: number, first: 
   const latencies: number[] = [];
   const secondLatencies: number[] = [];
   const failures: string[] = [];
+  const timeline: LoadResult['timeline'] = [];
   let operations = 0;
   const attempt = async (op: (item: T) => Promise<void>, item: T) => {
     operations++;
@@ -35,15 +38,17 @@ export async function runCycles<T>(items: readonly T[], clients: number, first: 
     }
   };
   const started = performance.now();
-  await inPool(items, clients, async (item) => {
+  const timed = async (op: (item: T) => Promise<void>, item: T, into: number[], isFirst: boolean) => {
     const t0 = performance.now();
-    const ok = await attempt(first, item);
-    latencies.push(performance.now() - t0);
-    if (!ok) return;
+    const ok = await attempt(op, item);
     const t1 = performance.now();
-    await attempt(second, item);
-    secondLatencies.push(performance.now() - t1);
+    into.push(t1 - t0);
+    timeline.push({ at: (t1 - started) / 1000, ms: t1 - t0, first: isFirst });
+    return ok;
+  };
+  await inPool(items, clients, async (item) => {
+    if (await timed(first, item, latencies, true)) await timed(second, item, secondLatencies, false);
   });
   const seconds = (performance.now() - started) / 1000;
-  return { operations, seconds, perSecond: operations / seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), secondP50: quantile(secondLatencies, 0.5), secondP99: quantile(secondLatencies, 0.99), failures };
+  return { operations, seconds, perSecond: operations / seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), secondP50: quantile(secondLatencies, 0.5), secondP99: quantile(secondLatencies, 0.99), failures, timeline };
 }

@@ -1,6 +1,7 @@
 import '../test/harness/quiet-runtime';
+import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,6 +23,7 @@ import { inPool } from './pool';
 import { bundle, memoryOf, startWorkerProcess, workerEnv } from './processes';
 import { hotFunctions, profiled, readCpuProfile, type HotFunction } from './profile';
 import { bump, type rawWorkflow } from './raw-workflow';
+import { plotLoad } from './plot';
 import { histogram, range } from './stats';
 import { campaignWallTime } from './time-skipping';
 
@@ -29,7 +31,9 @@ import { campaignWallTime } from './time-skipping';
 // 5,000-unit preparation phase driven through the API by 20 clients, the same number of raw
 // Temporal updates on the same server, then whole campaigns under time skipping. One table.
 
-const TARGETS = { ratio: 0.5, p99Ms: 250, workerMB: 500 };
+// Issue 15's targets.
+const TARGETS = { ratio: 0.8, p99Ms: 250, workerMB: 300, unitsPerSecond: 100 };
+const RESULTS_DIR = join(__dirname, 'results');
 
 /** `--scenario county` is bench/county.ts, with flags of its own; the default, `units`, is this file. */
 const SCENARIO = parseArgs({ options: { scenario: { type: 'string', default: 'units' } }, strict: false }).values.scenario;
@@ -73,6 +77,7 @@ async function main() {
 
   // The record: a private PostgreSQL for the whole bench, a database of its own for the app.
   const postgres = await startTestPostgres();
+  let plotPath: string | undefined;
   try {
     process.env.RELIEF_TEST_PG_URL = postgres.url;
     const store = await createTestStore();
@@ -124,6 +129,7 @@ async function main() {
       const figures = await phaseFigures(env.client, plan, 'preparation');
       const deliveries = await inPool(receiver.notifications({ kind: 'phase-opened' }).slice(0, 200), 16, (n) => historyFigures(env.client, n.id));
       const worker = memoryOf(appWorker.pid);
+      const workerMemory = await appWorker.memory();
       const odd = figures.units.find((u) => u.events !== figures.units[0]!.events);
       if (odd) log(`a unit whose history differs: ${odd.workflowId}: ${(await eventTypes(env.client, odd.workflowId)).join(' ')}`);
 
@@ -143,6 +149,12 @@ async function main() {
       await rawWorker.stop();
 
       const ratio = app.perSecond / raw.perSecond;
+      mkdirSync(RESULTS_DIR, { recursive: true });
+      plotPath = join(RESULTS_DIR, `units-${UNITS}.svg`);
+      writeFileSync(plotPath, plotLoad(`${fixed(UNITS)} units, ${CLIENTS} clients: app (submit → review through the API) and raw Temporal`, `the same number of Updates on a trivial workflow, same server; ${new Date().toISOString().slice(0, 16)}Z, commit ${commit()}`, [
+        { name: 'app', colour: '#c0392b', load: app },
+        { name: 'raw', colour: '#2c3e50', load: raw },
+      ]));
       const units = figures.units.map((u) => u.events);
       rows.push(
         { figure: `History events per unit workflow, submit → review (events × units, all ${fixed(UNITS)})`, value: histogram(units), target: 'deterministic', pass: new Set(units).size === 1 },
@@ -151,13 +163,14 @@ async function main() {
         { figure: 'Phase workflow history', value: `${figures.phase.events} events, ${fixed(figures.phase.bytes / 1e6, 2)} MB`, target: `< ${fixed(LIMITS.historyEvents)} events`, pass: figures.phase.events < LIMITS.historyEvents },
         { figure: 'Phase workflow input (every unit in one payload)', value: `${fixed(figures.phase.inputBytes / 1024)} KiB (${fixed(figures.phase.inputBytes / UNITS)} B/unit)`, target: `< ${LIMITS.payloadBytes / 1024 / 1024} MiB (warns > ${LIMITS.payloadWarnBytes / 1024} KiB)`, pass: figures.phase.inputBytes < LIMITS.payloadBytes },
         { figure: 'Campaign workflow history (through preparation)', value: `${figures.campaign.events} events, ${fixed(figures.campaign.bytes / 1e6, 2)} MB`, target: `< ${fixed(LIMITS.historyEvents)} events`, pass: figures.campaign.events < LIMITS.historyEvents },
-        { figure: `Fan-out: ${fixed(UNITS)} unit workflows open and their notices delivered`, value: `${fixed(fanOutSeconds, 1)} s (${fixed(UNITS / fanOutSeconds)} units/s)` },
+        { figure: `Fan-out: ${fixed(UNITS)} unit workflows open and their notices delivered`, value: `${fixed(fanOutSeconds, 1)} s (${fixed(UNITS / fanOutSeconds)} units/s)`, target: `≥ ${TARGETS.unitsPerSecond} units/s`, pass: UNITS / fanOutSeconds >= TARGETS.unitsPerSecond },
         { figure: `App: submissions + reviews through the API, ${CLIENTS} clients`, value: `${fixed(app.perSecond, 1)} /s (${fixed(app.operations)} in ${fixed(app.seconds, 1)} s, ${app.failures.length} failed)`, pass: app.failures.length === 0, target: 'no failures' },
         { figure: 'App: submission latency p50 / p99', value: `${fixed(app.p50)} / ${fixed(app.p99)} ms`, target: `p99 < ${TARGETS.p99Ms} ms`, pass: app.p99 < TARGETS.p99Ms },
         { figure: 'App: review latency p50 / p99', value: `${fixed(app.secondP50)} / ${fixed(app.secondP99)} ms` },
         { figure: `Raw: 2 updates per trivial workflow from the client, ${CLIENTS} clients`, value: `${fixed(raw.perSecond, 1)} /s (${fixed(raw.operations)} in ${fixed(raw.seconds, 1)} s); first update p50 / p99 ${fixed(raw.p50)} / ${fixed(raw.p99)} ms, second ${fixed(raw.secondP50)} / ${fixed(raw.secondP99)} ms; ${fixed(rawIds.length)} starts in ${fixed(rawStartSeconds, 1)} s`, pass: raw.failures.length === 0, target: 'no failures' },
         { figure: 'Ratio app / raw (throughput)', value: fixed(ratio, 2), target: `≥ ${TARGETS.ratio}`, pass: ratio >= TARGETS.ratio },
         { figure: `Worker peak RSS (VmHWM; after fan-out), maxCachedWorkflows ${flags['max-cached-workflows'] ?? 'SDK default'}`, value: `${fixed(worker.peakMB)} MB (${fixed(afterFanOut.rssMB)} MB)`, target: `< ${TARGETS.workerMB} MB`, pass: worker.peakMB < TARGETS.workerMB },
+        { figure: 'Worker memory after the load: RSS; V8 heap used / total; external (payload buffers); the rest is native (Rust core, isolate code)', value: `${fixed(workerMemory.rssMB)} MB; ${fixed(workerMemory.heapUsedMB)} / ${fixed(workerMemory.heapTotalMB)} MB; ${fixed(workerMemory.externalMB)} MB; ${fixed(workerMemory.rssMB - workerMemory.heapTotalMB - workerMemory.externalMB)} MB` },
       );
       if (app.failures.length) log(`app failures (first 5): ${app.failures.slice(0, 5).join(' | ')}`);
     } finally {
@@ -181,7 +194,12 @@ async function main() {
       const seconds = t2 + ((t2 - t1) / (u2 - u1)) * (UNITS - u2);
       rows.push({ figure: `Time skipping: ${fixed(UNITS)}-unit campaign, EXTRAPOLATED linearly from the last two runs, not measured`, value: `≈ ${fixed(seconds)} s` });
     }
-    printReport(rows, profiles, loadAtStart);
+    const report = formatReport(rows, profiles, loadAtStart);
+    console.log(report);
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const tablePath = join(RESULTS_DIR, `units-${UNITS}.md`);
+    writeFileSync(tablePath, `${report}\n${plotPath ? `\n![throughput and latency over time](units-${UNITS}.svg)\n` : ''}`);
+    log(`written: ${tablePath}${plotPath ? ` and ${plotPath}` : ''}`);
   } finally {
     // The record's server is a child of this process's making: it would outlive the bench.
     await postgres.remove();
@@ -222,12 +240,22 @@ async function profiledLoad(name: string, load: () => Promise<LoadResult>, profi
   return result;
 }
 
-function printReport(rows: Row[], profiles: { name: string; hot: HotFunction[] }[], loadAtStart: number[]) {
+function commit(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: __dirname, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: __dirname, encoding: 'utf8' }).trim();
+    return dirty ? `${head} with uncommitted changes` : head;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
+function formatReport(rows: Row[], profiles: { name: string; hot: HotFunction[] }[], loadAtStart: number[]): string {
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${fixed(totalmem() / 2 ** 30, 1)} GiB RAM, Node ${process.version}, ${process.platform}`;
   const loads = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
   const lines = [
     `Machine: ${machine}`,
-    `Date: ${new Date().toISOString()}; load average at start ${loads(loadAtStart)}, at end ${loads(loadavg())}`,
+    `Date: ${new Date().toISOString()}; commit ${commit()}; load average at start ${loads(loadAtStart)}, at end ${loads(loadavg())}`,
     '',
     '| Figure | Value | Target | Result |',
     '| --- | --- | --- | --- |',
@@ -236,7 +264,7 @@ function printReport(rows: Row[], profiles: { name: string; hot: HotFunction[] }
   for (const { name, hot } of profiles) {
     lines.push('', `Hottest functions (self time), ${name}:`, ...hot.map((h) => `  ${h.selfPercent.toFixed(1).padStart(5)}%  ${h.name}`));
   }
-  console.log(lines.join('\n'));
+  return lines.join('\n');
 }
 
 (SCENARIO === 'county' ? import('./county').then((county) => county.runCounty()) : main()).then(

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { TEST_HOUSEHOLD_KEY_SECRET } from '../test/harness/postgres';
 import { TEST_PAYLOAD_KEYS_ENV, WEBHOOK_SECRET } from '../test/harness/temporal';
 import type { WorkerProcessEnv } from './worker-process';
 
@@ -25,6 +26,7 @@ export function memoryOf(pid: number): { peakMB: number; rssMB: number } {
 
 export interface WorkerProcess {
   pid: number;
+  memory(): Promise<WorkerMemory>;
   stop(): Promise<void>;
 }
 
@@ -38,13 +40,34 @@ export function workerEnv(o: { role: WorkerProcessEnv['BENCH_ROLE']; address: st
     BENCH_WEBHOOK_SECRET: WEBHOOK_SECRET,
     BENCH_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS_ENV,
     BENCH_DATABASE_URL: o.databaseUrl,
+    BENCH_HOUSEHOLD_KEY_SECRET: TEST_HOUSEHOLD_KEY_SECRET,
     BENCH_MAX_CACHED_WORKFLOWS: o.maxCachedWorkflows,
   };
 }
 
-/** Starts bench/worker-process.ts and resolves once its worker polls; `nodeArgs` e.g. --cpu-prof. */
-export function startWorkerProcess(env: WorkerProcessEnv, nodeArgs: string[] = []): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(__dirname, 'worker-process.ts')], {
+let compiled: Promise<string> | undefined;
+
+/** The project compiled once per bench into dist/, as `npm run build` does for `node dist/…`: the worker's memory is then production's, not tsx's. */
+function compiledWorkerScript(): Promise<string> {
+  compiled ??= new Promise((resolve, reject) => {
+    const root = join(__dirname, '..');
+    const build = spawn('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+    build.once('exit', (code) => (code === 0 ? resolve(join(root, 'dist', 'bench', 'worker-process.js')) : reject(new Error(`npm run build exited with code ${code}`))));
+  });
+  return compiled;
+}
+
+/** Where a worker's memory is, from the worker itself (process.memoryUsage(), MB); the rest of its RSS is native (Rust core, buffers). */
+export interface WorkerMemory {
+  rssMB: number;
+  heapUsedMB: number;
+  heapTotalMB: number;
+  externalMB: number;
+}
+
+/** Starts the compiled bench/worker-process and resolves once its worker polls; `nodeArgs` e.g. --cpu-prof. */
+export async function startWorkerProcess(env: WorkerProcessEnv, nodeArgs: string[] = []): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, await compiledWorkerScript()], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -54,6 +77,11 @@ export function startWorkerProcess(env: WorkerProcessEnv, nodeArgs: string[] = [
     child.once('message', () =>
       resolve({
         pid: child.pid!,
+        memory() {
+          const reply = new Promise<WorkerMemory>((answer) => child.once('message', (m) => answer(m as WorkerMemory)));
+          child.send('memory');
+          return reply;
+        },
         async stop() {
           child.kill('SIGTERM');
           await exited;

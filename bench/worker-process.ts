@@ -17,21 +17,21 @@ export interface WorkerProcessEnv {
   BENCH_WEBHOOK_SECRET: string;
   /** PAYLOAD_KEYS of the bench's clients: the worker encrypts as in production. */
   BENCH_PAYLOAD_KEYS: string;
-  /** The app's record (PostgreSQL). */
+  /** The app's record (PostgreSQL), and the secret its household keys are derived with. */
   BENCH_DATABASE_URL: string;
+  BENCH_HOUSEHOLD_KEY_SECRET: string;
   /** The campaign worker's sticky cache size; unset, the SDK's default (which grows with the heap limit). */
   BENCH_MAX_CACHED_WORKFLOWS?: string;
 }
 
 import { openDatabase } from '../db/pool';
 import { createRecords } from '../store/records';
-import { TEST_HOUSEHOLD_KEY_SECRET } from '../test/harness/postgres';
 
 async function main() {
   const env = process.env as unknown as WorkerProcessEnv;
   const connection = await NativeConnection.connect({ address: env.BENCH_ADDRESS });
   const clientConnection = await Connection.connect({ address: env.BENCH_ADDRESS });
-  const config = loadConfig({ WEBHOOK_SIGNING_SECRET: env.BENCH_WEBHOOK_SECRET, PAYLOAD_KEYS: env.BENCH_PAYLOAD_KEYS, DATABASE_URL: env.BENCH_DATABASE_URL, HOUSEHOLD_KEY_SECRET: TEST_HOUSEHOLD_KEY_SECRET });
+  const config = loadConfig({ WEBHOOK_SIGNING_SECRET: env.BENCH_WEBHOOK_SECRET, PAYLOAD_KEYS: env.BENCH_PAYLOAD_KEYS, DATABASE_URL: env.BENCH_DATABASE_URL, HOUSEHOLD_KEY_SECRET: env.BENCH_HOUSEHOLD_KEY_SECRET });
   const dataConverter = encryptingDataConverter(config.payloadKeys);
   // Both workers decode the same encrypted payloads, so the baseline pays for the codec too.
   const common = { connection, namespace: 'default', taskQueue: env.BENCH_TASK_QUEUE, workflowBundle: { codePath: env.BENCH_BUNDLE }, dataConverter };
@@ -46,6 +46,13 @@ async function main() {
         })
       : await Worker.create(common);
   process.send?.('ready');
+  const MB = 1e6;
+  process.on('message', () => {
+    const m = process.memoryUsage();
+    process.send?.({ rssMB: m.rss / MB, heapUsedMB: m.heapUsed / MB, heapTotalMB: m.heapTotal / MB, externalMB: m.external / MB });
+  });
+  // Listening must not keep the process alive once its worker has shut down.
+  process.channel?.unref();
   await worker.run(); // until SIGTERM
   await clientConnection.close();
   await connection.close();
