@@ -20,7 +20,7 @@ import { historyFigures, LIMITS, phaseFigures } from './histories';
 import { runCycles, type LoadResult } from './load';
 import { scalePlan } from './plan';
 import { inPool } from './pool';
-import { bundle, memoryOf, startWorkerProcess, workerEnv } from './processes';
+import { bundle, memoryOf, startWorkerProcess, workerEnv, type WorkerProcess } from './processes';
 import { hotFunctions, profiled, readCpuProfile, type HotFunction } from './profile';
 import { bump, type rawWorkflow } from './raw-workflow';
 import { plotLoad } from './plot';
@@ -85,9 +85,11 @@ async function main() {
     const receiver = await new WebhookReceiver(WEBHOOK_SECRET).start();
     const workerProfileDir = mkdtempSync(join(tmpdir(), 'relief-bench-prof-'));
     const benchWorkerEnv = (role: 'app' | 'raw', taskQueue: string, codePath: string) => workerEnv({ role, address: env.address, taskQueue, codePath, databaseUrl: store.url, maxCachedWorkflows: flags['max-cached-workflows'] });
-    const appWorker = await startWorkerProcess(benchWorkerEnv('app', 'bench-app', appBundle), flags.profile ? ['--cpu-prof', '--cpu-prof-dir', workerProfileDir] : []);
+    let appWorker: WorkerProcess | undefined;
     let api: RunningApi | undefined;
     try {
+      // Inside the try: a worker that fails to start must not leave the dev server running.
+      appWorker = await startWorkerProcess(benchWorkerEnv('app', 'bench-app', appBundle), flags.profile ? ['--cpu-prof', '--cpu-prof-dir', workerProfileDir] : []);
       const plan = scalePlan({ id: `bench-${randomUUID().slice(0, 8)}`, units: UNITS, webhook: (p) => receiver.url(p), now: Date.now() });
       const tokens = new Map(plan.units.map((u) => [u.id, randomBytes(12).toString('hex')]));
       const reviewerTokens = new Map(plan.reviewers.map((r) => [r.id, randomBytes(12).toString('hex')]));
@@ -175,7 +177,7 @@ async function main() {
       if (app.failures.length) log(`app failures (first 5): ${app.failures.slice(0, 5).join(' | ')}`);
     } finally {
       await api?.close();
-      await appWorker.stop();
+      await appWorker?.stop();
       await env.teardown();
       await receiver.stop();
       await store.pool.end();
