@@ -21,7 +21,7 @@ import { unitPage, type FileProblem, type UnitView } from './pages/unit';
 import { submittedRoster, unitPlaces, visitsByDay } from './reads';
 import { SESSION_COOKIE, SESSION_HOURS, Sessions } from './sessions';
 import { CONSOLE_CSS } from './styles';
-import { all, ConsoleError, param, cookieOptions, explain, formKey, handler, one, parseCookies, sendPage, signedIn, type Visit } from './web';
+import { all, ConsoleError, param, cookieOptions, explain, formKey, handler, one, parseCookies, sendPage, sent, signedIn, type Visit } from './web';
 
 // The console, mounted at /console by the API process (api/app.ts): pages for coordinators,
 // reviewers and unit clerks, and the public notice. Every action goes through the API's route
@@ -141,7 +141,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     const read = readPlanText(text, v.say);
     if (read.problems.length) return again({ problems: read.problems }, 400);
     try {
-      const started = (await op(principal, 'startCampaign', { body: read.plan, key: formKey(v) })) as { campaignId: string };
+      const started = (await op(principal, 'startCampaign', { body: read.plan, ...sent(v) })) as { campaignId: string };
       v.res.redirect(303, `/console/campaigns/${started.campaignId}?done=started`);
     } catch (err) {
       if (err instanceof ApiError && err.code === 'invalid-request' && err.extra.issues) {
@@ -204,7 +204,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
       } catch (err) {
         if (err instanceof StillPending) return v.res.redirect(303, `/console/campaigns/${campaignId}?done=pending`);
         const board = await loadBoard(principal, campaignId);
-        sendPage(v, boardPage(v.ctx, board, { error: { form, ...fieldError(err, v.say, fields) }, values: flat(v.form), key: formKey(v) }), err instanceof ApiError ? err.status : 400);
+        sendPage(v, boardPage(v.ctx, board, { error: { form, ...fieldError(err, v.say, fields) }, values: flat(v.form), ...sent(v) }), err instanceof ApiError ? err.status : 400);
       }
     });
   boardAction(
@@ -216,18 +216,18 @@ export function consoleRouter(deps: ConsoleDeps): Router {
       if (!local) throw new ApiError(400, 'invalid-request', 'cutoff', { issues: [{ path: ['cutoff'], message: v.say('请填写日期和时间。', 'Give a date and time.') }] });
       const [, year, month, day, hour, minute] = local.map(Number);
       const cutoff = new Date(instantAt({ year: year!, month: month!, day: day!, hour: hour!, minute: minute! }, plan.timezone)).toISOString();
-      return op(principal, 'extendCutoff', { params: { campaignId, phase: one(v, 'phase'), unitId: one(v, 'unitId') }, body: { cutoff, reason: one(v, 'reason') }, key: formKey(v) });
+      return op(principal, 'extendCutoff', { params: { campaignId, phase: one(v, 'phase'), unitId: one(v, 'unitId') }, body: { cutoff, reason: one(v, 'reason') }, ...sent(v) });
     },
     'extended',
     { cutoff: 'cutoff', reason: 'reason' },
   );
-  boardAction('sign-off', 'sign-off', (v, principal, campaignId) => op(principal, 'signOffPhase', { params: { campaignId, phase: one(v, 'phase') }, body: one(v, 'note').trim() ? { note: one(v, 'note') } : {}, key: formKey(v) }), 'signed-off', { note: 'note' });
-  boardAction('reinstate', 'reinstate', (v, principal, campaignId) => op(principal, 'reinstateUnit', { params: { campaignId, unitId: one(v, 'unitId') }, body: { reason: one(v, 'reason') }, key: formKey(v) }), 'reinstated', { reason: 'reason' });
-  boardAction('cancel', 'cancel', (v, principal, campaignId) => op(principal, 'cancelCampaign', { params: { campaignId }, body: { reason: one(v, 'reason') }, key: formKey(v) }), 'cancelled', { reason: 'reason' });
+  boardAction('sign-off', 'sign-off', (v, principal, campaignId) => op(principal, 'signOffPhase', { params: { campaignId, phase: one(v, 'phase') }, body: one(v, 'note').trim() ? { note: one(v, 'note') } : {}, ...sent(v) }), 'signed-off', { note: 'note' });
+  boardAction('reinstate', 'reinstate', (v, principal, campaignId) => op(principal, 'reinstateUnit', { params: { campaignId, unitId: one(v, 'unitId') }, body: { reason: one(v, 'reason') }, ...sent(v) }), 'reinstated', { reason: 'reason' });
+  boardAction('cancel', 'cancel', (v, principal, campaignId) => op(principal, 'cancelCampaign', { params: { campaignId }, body: { reason: one(v, 'reason') }, ...sent(v) }), 'cancelled', { reason: 'reason' });
 
   post('/campaigns/:campaignId/phases/:phase/units/:unitId/urge', async (v) => {
     const note = one(v, 'note').trim() || v.say('请在截止前提交。', 'Please submit before the cutoff.');
-    await op(signedIn(v), 'urgeUnit', { params: { campaignId: param(v, 'campaignId'), unitId: param(v, 'unitId') }, body: { note }, key: formKey(v) }).catch((err: unknown) => {
+    await op(signedIn(v), 'urgeUnit', { params: { campaignId: param(v, 'campaignId'), unitId: param(v, 'unitId') }, body: { note }, ...sent(v) }).catch((err: unknown) => {
       if (!(err instanceof StillPending)) throw err;
     });
     v.res.redirect(303, `/console/campaigns/${param(v, 'campaignId')}?done=urged`);
@@ -287,7 +287,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
         v.res.redirect(303, `${back}?done=${done(v)}`);
       } catch (err) {
         if (err instanceof StillPending) return v.res.redirect(303, `${back}?done=pending`);
-        await renderReview(v, { error: { form: form(v), ...fieldError(err, v.say, fields) }, values: v.form, key: formKey(v) }, err instanceof ApiError ? err.status : 400);
+        await renderReview(v, { error: { form: form(v), ...fieldError(err, v.say, fields) }, values: v.form, ...sent(v) }, err instanceof ApiError ? err.status : 400);
       }
     });
   reviewAction(
@@ -296,7 +296,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     (v) => {
       const entries = all(v, 'entry').map(Number);
       if (!entries.length) throw new ApiError(400, 'invalid-request', 'entries', { issues: [{ path: ['entries'], message: v.say('请至少勾选一户。', 'Tick at least one entry.') }] });
-      return op(signedIn(v), 'strikeEntries', { params: reviewTarget(v), body: { entries: entries.map((entry) => ({ entry, reason: one(v, 'strikeReason') })) }, key: formKey(v) });
+      return op(signedIn(v), 'strikeEntries', { params: reviewTarget(v), body: { entries: entries.map((entry) => ({ entry, reason: one(v, 'strikeReason') })) }, ...sent(v) });
     },
     () => 'struck',
     { entries: 'entry', reason: 'reason' },
@@ -307,7 +307,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     (v) => {
       const reject = one(v, 'decision') === 'reject';
       const reason = one(v, reject ? 'rejectReason' : 'approveNote');
-      return op(signedIn(v), 'review', { params: reviewTarget(v), body: reject ? { decision: 'reject', reason } : { decision: 'approve', ...(reason.trim() ? { reason } : {}) }, key: formKey(v) });
+      return op(signedIn(v), 'review', { params: reviewTarget(v), body: reject ? { decision: 'reject', reason } : { decision: 'approve', ...(reason.trim() ? { reason } : {}) }, ...sent(v) });
     },
     (v) => (one(v, 'decision') === 'reject' ? 'rejected' : 'approved'),
     { reason: 'reason', decision: 'reason' },
@@ -341,20 +341,20 @@ export function consoleRouter(deps: ConsoleDeps): Router {
         const problems = (details?.problems ?? details?.duplicates) as FileProblem[] | undefined;
         const rows = problems?.filter((p) => typeof p.row === 'number').map((p) => ({ ...p, message: p.message ?? '' }));
         const explained = fieldError(err, v.say, { report: 'report' });
-        await renderUnit(v, { error: { phase: phaseOf(v), form, ...explained, problems: rows }, values: flat(v.form), key: formKey(v) }, err instanceof ApiError ? err.status : 400);
+        await renderUnit(v, { error: { phase: phaseOf(v), form, ...explained, problems: rows }, values: flat(v.form), ...sent(v) }, err instanceof ApiError ? err.status : 400);
       }
     });
   const needFile = (v: Visit) => {
     if (!v.file) throw new ConsoleError(400, v.say('请选择要上传的文件。', 'Choose a file to upload.'));
     return { buffer: v.file.buffer, format: v.file.format };
   };
-  unitAction(`${unitPath}/roster`, () => 'preparation', 'roster', (v) => op(signedIn(v), 'uploadRoster', { params: { campaignId: param(v, 'campaignId'), unitId: param(v, 'unitId') }, file: needFile(v), key: formKey(v) }), 'submitted');
-  unitAction(`${unitPath}/visits`, () => 'visiting', 'visits', (v) => op(signedIn(v), 'uploadVisits', { params: { campaignId: param(v, 'campaignId'), unitId: param(v, 'unitId') }, file: needFile(v), key: formKey(v) }), 'visits');
+  unitAction(`${unitPath}/roster`, () => 'preparation', 'roster', (v) => op(signedIn(v), 'uploadRoster', { params: { campaignId: param(v, 'campaignId'), unitId: param(v, 'unitId') }, file: needFile(v), ...sent(v) }), 'submitted');
+  unitAction(`${unitPath}/visits`, () => 'visiting', 'visits', (v) => op(signedIn(v), 'uploadVisits', { params: { campaignId: param(v, 'campaignId'), unitId: param(v, 'unitId') }, file: needFile(v), ...sent(v) }), 'visits');
   unitAction(
     '/campaigns/:campaignId/phases/:phase/units/:unitId/submit',
     (v) => param(v, 'phase') as PhaseName,
     'report',
-    (v) => op(signedIn(v), 'submit', { params: reviewTarget(v), body: { kind: one(v, 'kind'), report: one(v, 'report') }, key: formKey(v) }),
+    (v) => op(signedIn(v), 'submit', { params: reviewTarget(v), body: { kind: one(v, 'kind'), report: one(v, 'report') }, ...sent(v) }),
     'submitted',
   );
 
@@ -372,12 +372,12 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     const values = flat(v.form);
     try {
       if (entry && !/^\d+$/.test(entry)) throw new ApiError(400, 'invalid-request', 'entry', { issues: [{ path: ['entry'], message: v.say('序号应为数字。', 'The entry is a number.') }] });
-      await op(undefined, 'fileObjection', { params: { noticeToken: param(v, 'noticeToken') }, body: { kind: one(v, 'kind'), ...(entry ? { entry: Number(entry) } : {}), statement: one(v, 'statement') }, key: formKey(v) });
+      await op(undefined, 'fileObjection', { params: { noticeToken: param(v, 'noticeToken') }, body: { kind: one(v, 'kind'), ...(entry ? { entry: Number(entry) } : {}), statement: one(v, 'statement') }, ...sent(v) });
       v.res.redirect(303, `/console/notices/${param(v, 'noticeToken')}?done=objection`);
     } catch (err) {
       if (err instanceof StillPending) return v.res.redirect(303, `/console/notices/${param(v, 'noticeToken')}?done=pending`);
       const known = err instanceof ApiError && err.code === 'InvalidObjection' ? { field: 'entry', message: v.say('名单中没有这个序号。', 'The notice has no such entry.') } : fieldError(err, v.say, { statement: 'statement', entry: 'entry', kind: 'statement' });
-      await renderNotice(v, { error: known, values, key: formKey(v) }, err instanceof ApiError ? err.status : 400);
+      await renderNotice(v, { error: known, values, ...sent(v) }, err instanceof ApiError ? err.status : 400);
     }
   });
 

@@ -30,6 +30,8 @@ export interface Call {
   file?: { buffer: Buffer; format: FileFormat };
   /** The form's own key: a form sent twice is one request (the workflows dedupe by request id). */
   key?: string;
+  /** When the form arrived, which decides whether it was on time; unset, now. */
+  arrivedAt?: string;
   /** The visitor's language, for what the route writes itself (documents). */
   locale?: RouteContext['locale'];
 }
@@ -41,7 +43,8 @@ export type Operations = (principal: Principal | undefined, operationId: string,
 
 export function operations({ config, temporal, pool, routes, context }: OperationDeps): Operations {
   const byId = new Map(routes.map((r) => [r.operationId, r]));
-  return async (principal, operationId, { params = {}, query = {}, body = {}, file, key, locale = 'zh-CN' } = {}) => {
+  return async (principal, operationId, { params = {}, query = {}, body = {}, file, key, arrivedAt, locale = 'zh-CN' } = {}) => {
+    const receivedAt = arrivedAt ?? new Date().toISOString();
     const route = byId.get(operationId);
     if (!route) throw new Error(`no operation ${operationId}`);
     const checkedParams = parse(route.params, params, 404, 'path');
@@ -50,7 +53,6 @@ export function operations({ config, temporal, pool, routes, context }: Operatio
     const checkedBody = parse(route.body, body, 400, 'body');
     const actor = principal ?? ((NOTICE_OPERATIONS as readonly string[]).includes(operationId) ? { subject: NOTICE_ACTOR } : undefined);
     const requestId = `${operationId}:${actor?.subject}:${key ?? randomUUID()}`;
-    const receivedAt = new Date().toISOString();
     try {
       const reply = await temporal.connection.withDeadline(Date.now() + config.api.temporalTimeoutMs, () =>
         route.handle({ ...context, params: checkedParams, query: checkedQuery, body: checkedBody, caller: actor && { principal: actor, requestId, receivedAt }, principal, file, locale }),

@@ -29,6 +29,8 @@ export interface Visit {
   ctx: PageContext;
   form: Record<string, string | string[]>;
   file?: { buffer: Buffer; format: FileFormat; name: string };
+  /** The postmark: when the request's headers arrived (api/app.ts), before the form was read. */
+  arrivedAt: string;
 }
 
 export function parseCookies(header: string | undefined): Record<string, string> {
@@ -60,7 +62,8 @@ export async function visitOf(req: Request, res: Response, sessions: Sessions): 
     res.cookie(ANON_CSRF_COOKIE, csrf, cookieOptions());
   }
   const ctx: PageContext = { lang, say, csrf, here: req.originalUrl, ...(session ? { signedIn: { subject: session.principal.subject } } : {}) };
-  const visit: Visit = { req, res, lang, say, session, principal: session?.principal, ctx, form: {} };
+  const arrivedAt = typeof res.locals.arrivedAt === 'string' ? res.locals.arrivedAt : new Date().toISOString();
+  const visit: Visit = { req, res, lang, say, session, principal: session?.principal, ctx, form: {}, arrivedAt };
   if (req.method === 'POST') {
     await readForm(req, visit);
     const sent = typeof visit.form._csrf === 'string' ? visit.form._csrf : '';
@@ -131,6 +134,9 @@ export const param = (visit: Visit, name: string): string => {
   return Array.isArray(p) ? p.join('/') : (p ?? '');
 };
 export const formKey = (visit: Visit): string => (/^[A-Za-z0-9-]{8,64}$/.test(one(visit, '_key')) ? one(visit, '_key') : randomUUID());
+
+/** What a form's write carries to its operation: its key, and the instant it arrived (a roster still uploading at the cutoff was sent on time). */
+export const sent = (visit: Visit): { key: string; arrivedAt: string } => ({ key: formKey(visit), arrivedAt: visit.arrivedAt });
 
 /** A failure the console explains itself (no session, a forged form). */
 export class ConsoleError extends Error {

@@ -1,4 +1,6 @@
+import { request } from 'node:http';
 import { apiConfig, startLazyApi, type RunningApi } from './harness/api';
+import { subDistrictSpringPlan } from './harness/plans';
 import { testStore } from './harness/postgres';
 import { uniqueId } from './harness/temporal';
 import { html } from '../console/html';
@@ -116,6 +118,34 @@ describe('console sessions', () => {
     expect(back.location).toBe('/console/sign-in');
     expect((await english.request('GET', '/console/sign-in')).text).toContain('<title>登录');
     expect((await new Visitor().request('GET', '/console/sign-in')).text).toContain('lang="zh-CN"');
+  });
+
+  test('given a form whose body is still arriving, the act it records should carry the instant the form arrived, not when it was read', async () => {
+    const plan = subDistrictSpringPlan({ id: uniqueId('postmark'), webhook: (p) => `http://127.0.0.1:9/${p}`, units: 1 });
+    await store.records.startCampaign(plan, { requestId: 'start', actor: plan.coordinator.id });
+    const browser = new Visitor();
+    const signIn = await browser.request('GET', '/console/sign-in');
+    expect((await browser.request('POST', '/console/sign-in', { _csrf: Visitor.csrf(signIn.text), token: COORDINATOR })).status).toBe(303);
+    const csrf = Visitor.csrf((await browser.request('GET', '/console')).text);
+    const form = Buffer.from(new URLSearchParams({ _csrf: csrf, _key: uniqueId('urge'), note: '请尽快报送困难群众名单' }).toString());
+    const sentAt = Date.now();
+    // The headers and half the form now, the rest 1.5 s later, as a slow line would carry them.
+    await new Promise<void>((resolve, reject) => {
+      const { hostname, port } = new URL(api.url);
+      const cookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+      const req = request({ hostname, port, method: 'POST', path: `/console/campaigns/${plan.id}/phases/preparation/units/${plan.units[0]!.id}/urge`, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', 'content-length': form.length } }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      req.write(form.subarray(0, form.length / 2));
+      setTimeout(() => req.end(form.subarray(form.length / 2)), 1_500);
+    });
+    // Recorded before the reminder is handed to Temporal (unreachable here), so the row is there either way.
+    const { rows } = await store.pool.query<{ at: Date }>("SELECT at FROM audit WHERE campaign_id = $1 AND action = 'urged'", [plan.id]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.at.getTime()).toBeGreaterThanOrEqual(sentAt - 5);
+    expect(rows[0]!.at.getTime()).toBeLessThan(sentAt + 1_000);
   });
 
   test('given a text with markup, when a page shows it, it should be text, never markup', () => {
