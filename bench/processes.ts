@@ -57,7 +57,7 @@ function compiledWorkerScript(): Promise<string> {
   return compiled;
 }
 
-/** Where a worker's memory is, from the worker itself (process.memoryUsage(), MB); the rest of its RSS is native (Rust core, buffers). */
+/** Where a worker's memory is, from the worker itself (process.memoryUsage(), MB): its main thread's heap; the rest of its RSS is mostly the workflow thread's isolate (the sticky cache), then the Rust core. */
 export interface WorkerMemory {
   rssMB: number;
   heapUsedMB: number;
