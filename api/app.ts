@@ -58,6 +58,9 @@ const UPLOAD_LIMIT = '16mb';
 /** Every operation: the campaigns' and the administrators'. */
 export const allRoutes: Route[] = [...routes, ...adminRoutes, ...delegationRoutes, ...documentRoutes];
 
+/** The instant the request's headers arrived, which the first middleware records for the API and the console alike. */
+export const postmark = (res: Response): string => res.locals.arrivedAt as string;
+
 export function createApp({ config, temporal, pool, log = pinoLine, figures }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -179,7 +182,7 @@ export function createApp({ config, temporal, pool, log = pinoLine, figures }: A
   for (const route of allRoutes) {
     app[route.method](route.path, (req, res, next) => {
       res.locals.route = route.path;
-      answer(route, req, res.locals.arrivedAt as string).then((reply) => send(res, reply, route.response.mediaType), next);
+      answer(route, req, postmark(res)).then((reply) => send(res, reply, route.response.mediaType), next);
     });
   }
 

@@ -204,7 +204,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
       } catch (err) {
         if (err instanceof StillPending) return v.res.redirect(303, `/console/campaigns/${campaignId}?done=pending`);
         const board = await loadBoard(principal, campaignId);
-        sendPage(v, boardPage(v.ctx, board, { error: { form, ...fieldError(err, v.say, fields) }, values: flat(v.form), ...sent(v) }), err instanceof ApiError ? err.status : 400);
+        sendPage(v, boardPage(v.ctx, board, { error: { form, ...fieldError(err, v.say, fields) }, values: flat(v.form), key: formKey(v) }), err instanceof ApiError ? err.status : 400);
       }
     });
   boardAction(
@@ -287,7 +287,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
         v.res.redirect(303, `${back}?done=${done(v)}`);
       } catch (err) {
         if (err instanceof StillPending) return v.res.redirect(303, `${back}?done=pending`);
-        await renderReview(v, { error: { form: form(v), ...fieldError(err, v.say, fields) }, values: v.form, ...sent(v) }, err instanceof ApiError ? err.status : 400);
+        await renderReview(v, { error: { form: form(v), ...fieldError(err, v.say, fields) }, values: v.form, key: formKey(v) }, err instanceof ApiError ? err.status : 400);
       }
     });
   reviewAction(
@@ -341,7 +341,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
         const problems = (details?.problems ?? details?.duplicates) as FileProblem[] | undefined;
         const rows = problems?.filter((p) => typeof p.row === 'number').map((p) => ({ ...p, message: p.message ?? '' }));
         const explained = fieldError(err, v.say, { report: 'report' });
-        await renderUnit(v, { error: { phase: phaseOf(v), form, ...explained, problems: rows }, values: flat(v.form), ...sent(v) }, err instanceof ApiError ? err.status : 400);
+        await renderUnit(v, { error: { phase: phaseOf(v), form, ...explained, problems: rows }, values: flat(v.form), key: formKey(v) }, err instanceof ApiError ? err.status : 400);
       }
     });
   const needFile = (v: Visit) => {
@@ -377,7 +377,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     } catch (err) {
       if (err instanceof StillPending) return v.res.redirect(303, `/console/notices/${param(v, 'noticeToken')}?done=pending`);
       const known = err instanceof ApiError && err.code === 'InvalidObjection' ? { field: 'entry', message: v.say('名单中没有这个序号。', 'The notice has no such entry.') } : fieldError(err, v.say, { statement: 'statement', entry: 'entry', kind: 'statement' });
-      await renderNotice(v, { error: known, values, ...sent(v) }, err instanceof ApiError ? err.status : 400);
+      await renderNotice(v, { error: known, values, key: formKey(v) }, err instanceof ApiError ? err.status : 400);
     }
   });
 

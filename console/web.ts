@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import Busboy from 'busboy';
 import type { NextFunction, Request, Response } from 'express';
 import type { Principal } from '../api/access';
+import { postmark } from '../api/app';
 import { ApiError } from '../api/errors';
 import { FILE_MEDIA_TYPES } from '../api/routes';
 import type { FileFormat } from '../api/roster-files';
@@ -62,8 +63,7 @@ export async function visitOf(req: Request, res: Response, sessions: Sessions): 
     res.cookie(ANON_CSRF_COOKIE, csrf, cookieOptions());
   }
   const ctx: PageContext = { lang, say, csrf, here: req.originalUrl, ...(session ? { signedIn: { subject: session.principal.subject } } : {}) };
-  const arrivedAt = typeof res.locals.arrivedAt === 'string' ? res.locals.arrivedAt : new Date().toISOString();
-  const visit: Visit = { req, res, lang, say, session, principal: session?.principal, ctx, form: {}, arrivedAt };
+  const visit: Visit = { req, res, lang, say, session, principal: session?.principal, ctx, form: {}, arrivedAt: postmark(res) };
   if (req.method === 'POST') {
     await readForm(req, visit);
     const sent = typeof visit.form._csrf === 'string' ? visit.form._csrf : '';
