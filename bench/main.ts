@@ -34,6 +34,7 @@ import { campaignWallTime } from './time-skipping';
 // Issue 15's targets.
 const TARGETS = { ratio: 0.8, p99Ms: 250, workerMB: 300, unitsPerSecond: 100 };
 const RESULTS_DIR = join(__dirname, 'results');
+const REVISION = commit();
 
 /** `--scenario county` is bench/county.ts, with flags of its own; the default, `units`, is this file. */
 const SCENARIO = parseArgs({ options: { scenario: { type: 'string', default: 'units' } }, strict: false }).values.scenario;
@@ -77,7 +78,7 @@ async function main() {
 
   // The record: a private PostgreSQL for the whole bench, a database of its own for the app.
   const postgres = await startTestPostgres();
-  let plotPath: string | undefined;
+  let plot: string | undefined;
   try {
     process.env.RELIEF_TEST_PG_URL = postgres.url;
     const store = await createTestStore();
@@ -151,12 +152,10 @@ async function main() {
       await rawWorker.stop();
 
       const ratio = app.perSecond / raw.perSecond;
-      mkdirSync(RESULTS_DIR, { recursive: true });
-      plotPath = join(RESULTS_DIR, `units-${UNITS}.svg`);
-      writeFileSync(plotPath, plotLoad(`${fixed(UNITS)} units, ${CLIENTS} clients: app (submit → review through the API) and raw Temporal`, `the same number of Updates on a trivial workflow, same server; ${new Date().toISOString().slice(0, 16)}Z, commit ${commit()}`, [
+      plot = plotLoad(`${fixed(UNITS)} units, ${CLIENTS} clients: app (submit → review through the API) and raw Temporal`, `the same number of Updates on a trivial workflow, same server; ${new Date().toISOString().slice(0, 16)}Z, commit ${REVISION}`, [
         { name: 'app', colour: '#c0392b', load: app },
         { name: 'raw', colour: '#2c3e50', load: raw },
-      ]));
+      ]);
       const units = figures.units.map((u) => u.events);
       rows.push(
         { figure: `History events per unit workflow, submit → review (events × units, all ${fixed(UNITS)})`, value: histogram(units), target: 'deterministic', pass: new Set(units).size === 1 },
@@ -198,10 +197,7 @@ async function main() {
     }
     const report = formatReport(rows, profiles, loadAtStart);
     console.log(report);
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    const tablePath = join(RESULTS_DIR, `units-${UNITS}.md`);
-    writeFileSync(tablePath, `${report}\n${plotPath ? `\n![throughput and latency over time](units-${UNITS}.svg)\n` : ''}`);
-    log(`written: ${tablePath}${plotPath ? ` and ${plotPath}` : ''}`);
+    writeResults(report, plot);
   } finally {
     // The record's server is a child of this process's making: it would outlive the bench.
     await postgres.remove();
@@ -242,6 +238,16 @@ async function profiledLoad(name: string, load: () => Promise<LoadResult>, profi
   return result;
 }
 
+/** The table and the plot, side by side in bench/results/, the table linking the plot. */
+function writeResults(report: string, plot: string | undefined): void {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const table = join(RESULTS_DIR, `units-${UNITS}.md`);
+  writeFileSync(table, `${report}\n${plot ? `\n![throughput and latency over time](units-${UNITS}.svg)\n` : ''}`);
+  if (plot) writeFileSync(join(RESULTS_DIR, `units-${UNITS}.svg`), plot);
+  log(`written: ${table}${plot ? ' and its plot' : ''}`);
+}
+
+/** The commit the bench runs, read at its start: a tree edited during a run does not change what it ran. */
 function commit(): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: __dirname, encoding: 'utf8' }).trim();
@@ -257,7 +263,7 @@ function formatReport(rows: Row[], profiles: { name: string; hot: HotFunction[] 
   const loads = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
   const lines = [
     `Machine: ${machine}`,
-    `Date: ${new Date().toISOString()}; commit ${commit()}; load average at start ${loads(loadAtStart)}, at end ${loads(loadavg())}`,
+    `Date: ${new Date().toISOString()}; commit ${REVISION}; load average at start ${loads(loadAtStart)}, at end ${loads(loadavg())}`,
     '',
     '| Figure | Value | Target | Result |',
     '| --- | --- | --- | --- |',
