@@ -10,7 +10,8 @@ import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { loadConfig } from '../config';
 import { getCampaignState } from '../workflows/campaign/messages';
-import { campaignWorkflowId, unitsPerGroup } from '../domain/workflow-ids';
+import { campaignWorkflowId, unitPhaseWorkflowId, unitsPerGroup } from '../domain/workflow-ids';
+import { review, submit } from '../workflows/unit/messages';
 import { workflowsPath } from '../worker/create-worker';
 import { startApi, type RunningApi } from '../test/harness/api';
 import { createDevServerEnv, TEST_PAYLOAD_KEYS_ENV, WEBHOOK_SECRET } from '../test/harness/temporal';
@@ -21,9 +22,10 @@ import { runCycles, type LoadResult } from './load';
 import { scalePlan } from './plan';
 import { inPool } from './pool';
 import { bundle, memoryOf, startWorkerProcess, workerEnv, type WorkerProcess } from './processes';
-import { hotFunctions, profiled, readCpuProfile, type HotFunction } from './profile';
+import { hotFunctions, profiled, readCpuProfiles, type HotFunction } from './profile';
 import { bump, type rawWorkflow } from './raw-workflow';
 import { plotLoad } from './plot';
+import { updateBreakdown } from './spans';
 import { histogram, range } from './stats';
 import { campaignWallTime } from './time-skipping';
 
@@ -133,6 +135,9 @@ async function main() {
       const deliveries = await inPool(receiver.notifications({ kind: 'phase-opened' }).slice(0, 200), 16, (n) => historyFigures(env.client, n.id));
       const worker = memoryOf(appWorker.pid);
       const workerMemory = await appWorker.memory();
+      const sampled = (ids: string[]) => ids.filter((_, i) => i % Math.max(1, Math.floor(ids.length / 200)) === 0);
+      const unitIds = sampled(plan.units.map((u) => unitPhaseWorkflowId(plan.id, 'preparation', u.id)));
+      const appSpans = { submit: await updateBreakdown(env.client, unitIds, { name: submit.name }, app.p50), review: await updateBreakdown(env.client, unitIds, { name: review.name }, app.secondP50) };
       const odd = figures.units.find((u) => u.events !== figures.units[0]!.events);
       if (odd) log(`a unit whose history differs: ${odd.workflowId}: ${(await eventTypes(env.client, odd.workflowId)).join(' ')}`);
 
@@ -150,6 +155,7 @@ async function main() {
       const raw = await runCycles(rawIds, CLIENTS, bumpOnce('submit'), bumpOnce('review'));
       log(`raw: ${fixed(raw.perSecond, 1)} ops/s, p50 ${fixed(raw.p50)} ms, p99 ${fixed(raw.p99)} ms`);
       await rawWorker.stop();
+      const rawSpans = { submit: await updateBreakdown(env.client, sampled(rawIds), { name: bump.name }, raw.p50), review: await updateBreakdown(env.client, sampled(rawIds), { name: bump.name, occurrence: 1 }, raw.secondP50) };
 
       const ratio = app.perSecond / raw.perSecond;
       plot = plotLoad(`${fixed(UNITS)} units, ${CLIENTS} clients: app (submit → review through the API) and raw Temporal`, `the same number of Updates on a trivial workflow, same server; ${new Date().toISOString().slice(0, 16)}Z, commit ${REVISION}`, [
@@ -169,6 +175,9 @@ async function main() {
         { figure: 'App: submission latency p50 / p99', value: `${fixed(app.p50)} / ${fixed(app.p99)} ms`, target: `p99 < ${TARGETS.p99Ms} ms`, pass: app.p99 < TARGETS.p99Ms },
         { figure: 'App: review latency p50 / p99', value: `${fixed(app.secondP50)} / ${fixed(app.secondP99)} ms` },
         { figure: `Raw: 2 updates per trivial workflow from the client, ${CLIENTS} clients`, value: `${fixed(raw.perSecond, 1)} /s (${fixed(raw.operations)} in ${fixed(raw.seconds, 1)} s); first update p50 / p99 ${fixed(raw.p50)} / ${fixed(raw.p99)} ms, second ${fixed(raw.secondP50)} / ${fixed(raw.secondP99)} ms; ${fixed(rawIds.length)} starts in ${fixed(rawStartSeconds, 1)} s`, pass: raw.failures.length === 0, target: 'no failures' },
+        { figure: 'Where a submission’s time goes (median of each part; server timestamps from its history)', value: appSpans.submit },
+        { figure: 'Where a review’s time goes', value: appSpans.review },
+        { figure: 'Where a raw Update’s time goes (first; second)', value: `${rawSpans.submit}; second: ${rawSpans.review}` },
         { figure: 'Ratio app / raw (throughput)', value: fixed(ratio, 2), target: `≥ ${TARGETS.ratio}`, pass: ratio >= TARGETS.ratio },
         { figure: `Worker peak RSS (VmHWM; after fan-out), maxCachedWorkflows ${flags['max-cached-workflows'] ?? 'SDK default'}`, value: `${fixed(worker.peakMB)} MB (${fixed(afterFanOut.rssMB)} MB)`, target: `< ${TARGETS.workerMB} MB`, pass: worker.peakMB < TARGETS.workerMB },
         { figure: "Worker memory after the load: RSS; the main thread's V8 heap used / total (activities, connections); external (buffers); the rest: the workflow thread's isolate, which holds the cached workflows, the Rust core and code", value: `${fixed(workerMemory.rssMB)} MB; ${fixed(workerMemory.heapUsedMB)} / ${fixed(workerMemory.heapTotalMB)} MB; ${fixed(workerMemory.externalMB)} MB; ${fixed(workerMemory.rssMB - workerMemory.heapTotalMB - workerMemory.externalMB)} MB` },
@@ -181,7 +190,7 @@ async function main() {
       await receiver.stop();
       await store.pool.end();
     }
-    if (flags.profile) profiles.push({ name: 'campaign worker process, whole dev-server run', hot: hotFunctions(readCpuProfile(workerProfileDir)) });
+    if (flags.profile) for (const { thread, profile } of readCpuProfiles(workerProfileDir)) profiles.push({ name: `campaign worker process, ${thread}, whole dev-server run`, hot: hotFunctions(profile) });
 
     const wallTimes: [number, number][] = [];
     for (const units of TIME_SKIPPING_UNITS) {

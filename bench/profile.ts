@@ -32,11 +32,14 @@ export function hotFunctions(profile: CpuProfile, top = 12): HotFunction[] {
     .map(([name, hits]) => ({ name, selfPercent: (100 * hits) / total }));
 }
 
-/** The profile node --cpu-prof wrote into `dir` (one process, one file). */
-export function readCpuProfile(dir: string): CpuProfile {
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) throw new Error(`no .cpuprofile in ${dir}`);
-  return JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+/** The profiles node --cpu-prof wrote into `dir`: one per thread (the file name's thread id; 0 is the main thread, the others the workflows' threads). */
+export function readCpuProfiles(dir: string): { thread: string; profile: CpuProfile }[] {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  if (!files.length) throw new Error(`no .cpuprofile in ${dir}`);
+  return files.map((file) => {
+    const tid = file.split('.').at(-3);
+    return { thread: tid === '0' ? 'main thread' : `thread ${tid} (workflows)`, profile: JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile };
+  });
 }
 
 /** Profiles this process while `fn` runs. */

@@ -3,10 +3,10 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { encryptingDataConverter } from '../config/codec';
-import { createCampaignWorker } from '../worker/create-worker';
+import { createCampaignWorker, createNotificationWorker } from '../worker/create-worker';
 
 // A worker in a process of its own, so the bench can read its peak RSS from /proc: the campaign
-// worker as worker/main.ts runs it (default cache and slots), or the raw baseline's worker.
+// worker as worker/main.ts runs it (default cache and slots, both task queues), or the raw baseline's worker.
 
 export interface WorkerProcessEnv {
   BENCH_ROLE: 'app' | 'raw';
@@ -35,16 +35,19 @@ async function main() {
   const dataConverter = encryptingDataConverter(config.payloadKeys);
   // Both workers decode the same encrypted payloads, so the baseline pays for the codec too.
   const common = { connection, namespace: 'default', taskQueue: env.BENCH_TASK_QUEUE, workflowBundle: { codePath: env.BENCH_BUNDLE }, dataConverter };
-  const worker =
-    env.BENCH_ROLE === 'app'
-      ? await createCampaignWorker({
-          ...common,
-          client: new Client({ connection: clientConnection, dataConverter }),
-          notifier: { signingSecret: env.BENCH_WEBHOOK_SECRET },
-          records: createRecords({ pool: await openDatabase({ url: config.database.url }), masterKeys: config.payloadKeys, householdKeySecret: config.householdKeySecret }),
-          ...(env.BENCH_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: Number(env.BENCH_MAX_CACHED_WORKFLOWS) } : {}),
-        })
-      : await Worker.create(common);
+  const app = async () => {
+    const deps = {
+      ...common,
+      // Deliveries on a queue of their own, as worker/main.ts runs them: a unit opening does not wait behind notices.
+      notifyTaskQueue: `${env.BENCH_TASK_QUEUE}-notifications`,
+      client: new Client({ connection: clientConnection, dataConverter }),
+      notifier: { signingSecret: env.BENCH_WEBHOOK_SECRET },
+      records: createRecords({ pool: await openDatabase({ url: config.database.url }), masterKeys: config.payloadKeys, householdKeySecret: config.householdKeySecret }),
+      ...(env.BENCH_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: Number(env.BENCH_MAX_CACHED_WORKFLOWS) } : {}),
+    };
+    return [await createCampaignWorker(deps), await createNotificationWorker(deps)];
+  };
+  const workers = env.BENCH_ROLE === 'app' ? await app() : [await Worker.create(common)];
   process.send?.('ready');
   const MB = 1e6;
   process.on('message', () => {
@@ -53,7 +56,7 @@ async function main() {
   });
   // Listening must not keep the process alive once its worker has shut down.
   process.channel?.unref();
-  await worker.run(); // until SIGTERM
+  await Promise.all(workers.map((w) => w.run())); // until SIGTERM
   await clientConnection.close();
   await connection.close();
 }
