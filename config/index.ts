@@ -96,7 +96,8 @@ const envSchema = z.object({
   /** A workflow bundle built ahead (worker/bundle-workflows.ts): the worker then skips webpack, ~200 MB less RSS. */
   WORKER_WORKFLOW_BUNDLE: z.string().optional(),
   /** Workflows kept in the worker's sticky cache; unset, the SDK sizes it from the machine's memory. */
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).optional(),
+  // At least 1: a run must stay cached while its local activities run (workflows/in-task.ts); at 0 core drops them.
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).max(100_000).optional(),
   /** Which task queues this worker process polls: campaigns, notifications, or both (one Worker each). */
   WORKER_TASK_QUEUES: z
     .string()

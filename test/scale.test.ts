@@ -13,11 +13,14 @@ import type { TestStore } from './harness/postgres';
 // unit fails here, long before a real phase would hit Temporal's limits.
 
 /**
- * Every unit workflow's history for open → submit → approve, exactly: 28 for the process, plus
- * three writes to the record (the phase opening, the submission, the review), each an activity
- * (scheduled, started, completed) and the workflow task it wakes (3 more): 28 + 3 × 6 = 46.
+ * Every unit workflow's history for open → submit → approve, exactly. The record's three writes
+ * (the phase opening, the submission, the review) and the notice's dispatch are a marker each, in
+ * the workflow task that asked for them (local activities, workflows/in-task.ts), beside the
+ * marker of that patch: 28. As
+ * activities, each cost a scheduled, started and completed event and the workflow task its result
+ * woke: 46 then.
  */
-const UNIT_EVENTS = 46;
+const UNIT_EVENTS = 28;
 /** What one unit adds to its group's history besides workflow tasks: child initiated, started, completed. */
 const GROUP_WORK_EVENTS_PER_UNIT = 3;
 /** Events that can wake a group per unit (its child started, its child completed), each worth a workflow task at most. */

@@ -1,4 +1,5 @@
-import { patched, proxyActivities, sleep, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { patched, proxyActivities, proxyLocalActivities, sleep, workflowInfo, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
+import { inTask } from '../in-task';
 import type { NotificationDispatcher } from '../../activities/dispatcher';
 import type { Notifier } from '../../activities/notifier';
 import type { Delivery, Notification, NotificationCategory } from './messages';
@@ -16,11 +17,9 @@ const delivering: ActivityOptions = {
 const { deliverNotificationWebhook } = proxyActivities<Notifier>({ ...delivering, summary: 'POST the notification to its recipient' });
 const { deliverNotificationToChannel, deliverDigestToChannel } = proxyActivities<Notifier>({ ...delivering, summary: 'tell the recipient on its channel' });
 
-const { dispatchNotification } = proxyActivities<NotificationDispatcher>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-  summary: 'hand the notification to its delivery workflow',
-});
+const dispatching: LocalActivityOptions = { startToCloseTimeout: '10 seconds', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' }, summary: 'hand the notification to its delivery workflow' };
+const dispatchAsActivity = proxyActivities<NotificationDispatcher>(dispatching).dispatchNotification;
+const dispatchInTask = proxyLocalActivities<NotificationDispatcher>(dispatching).dispatchNotification;
 
 /**
  * Delivers one notification; its own workflow so a dead receiver never holds up the campaign. A
@@ -55,6 +54,6 @@ export async function notify(campaignId: string, draft: NotificationDraft, categ
     id: `${workflowInfo().workflowId}:${draft.kind}:${key}:${draft.recipient.role}:${draft.recipient.id}`,
     occurredAt: new Date(Date.now()).toISOString(),
   };
-  await dispatchNotification({ notification, category });
+  await (inTask() ? dispatchInTask : dispatchAsActivity)({ notification, category });
   return notification;
 }

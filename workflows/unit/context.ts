@@ -1,20 +1,22 @@
-import { ActivityFailure, ApplicationFailure, condition, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, patched, proxyActivities, proxyLocalActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Records } from '../../store/records';
 import type { Refusal } from '../../store/refusal';
 import { CampaignStatus } from '../../domain/search-attributes';
 import type { NotificationCategory, NotificationDraft } from '../notification/workflow';
 import type { Recipient } from '../notification/messages';
+import { inTask } from '../in-task';
 import { UnitPhaseFailure, type UnitPhaseInput, type UnitPhaseState, type UnitPhaseStatus } from './messages';
 
 // What every handler module of the unit workflow shares: its input and state, the record's
 // activities, the outbox, and one lock so that handlers run one at a time (each re-checks the state
 // it found when its turn came: samples-typescript's safe-message-handlers).
 
-/** One round trip to the database per operation; a refusal is an answer, not an error, so never retried. */
-export const store = proxyActivities<Records>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
-});
+const writing = { startToCloseTimeout: '30 seconds', retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' } } as const;
+const storeAsActivities = proxyActivities<Records>(writing);
+const storeInTask = proxyLocalActivities<Records>(writing);
+
+/** One round trip to the database per operation, in the task that asks for it (in-task.ts); a refusal is an answer, not an error, so never retried. */
+export const store = (): typeof storeInTask => (inTask() ? storeInTask : storeAsActivities);
 
 /** Request ids remembered across runs: enough for the retries that come within minutes of a request. */
 const APPLIED_KEPT = 500;

@@ -33,7 +33,7 @@ export function registerObjectionHandlers(ctx: UnitContext): void {
       ctx.exclusively(request.requestId, async () => {
         if (!ctx.applied(request.requestId)) open();
         const filedAt = iso(Date.now());
-        const outcome = await store.fileObjection({ campaignId: input.campaignId, unitId: unit.id, requestId: request.requestId, actor: request.actor, at: filedAt, kind: request.kind, entry: request.entry, statement: request.statement });
+        const outcome = await store().fileObjection({ campaignId: input.campaignId, unitId: unit.id, requestId: request.requestId, actor: request.actor, at: filedAt, kind: request.kind, entry: request.entry, statement: request.statement });
         if (!outcome.ok) throw refused(outcome.refusal);
         const known = state.objections.find((o) => o.number === outcome.number);
         if (known) return known;
@@ -60,7 +60,7 @@ export function registerObjectionHandlers(ctx: UnitContext): void {
     (request) =>
       ctx.exclusively(request.requestId, async () => {
         const objection = ctx.applied(request.requestId) ? numbered(request.objection) : undecided(request.objection);
-        await store.settleObjection({ campaignId: input.campaignId, unitId: unit.id, requestId: request.requestId, actor: request.actor, at: iso(Date.now()), number: request.objection, answer: request.answer });
+        await store().settleObjection({ campaignId: input.campaignId, unitId: unit.id, requestId: request.requestId, actor: request.actor, at: iso(Date.now()), number: request.objection, answer: request.answer });
         objection.answered = true;
         return objection;
       }),
@@ -77,7 +77,7 @@ export function registerObjectionHandlers(ctx: UnitContext): void {
     (request) =>
       ctx.exclusively(request.requestId, async () => {
         const objection = ctx.applied(request.requestId) ? numbered(request.objection) : undecided(request.objection);
-        const { rosterChange } = await store.settleObjection({ campaignId: input.campaignId, unitId: unit.id, requestId: request.requestId, actor: request.actor, at: iso(Date.now()), number: request.objection, outcome: request.outcome, reason: request.reason });
+        const { rosterChange } = await store().settleObjection({ campaignId: input.campaignId, unitId: unit.id, requestId: request.requestId, actor: request.actor, at: iso(Date.now()), number: request.objection, outcome: request.outcome, reason: request.reason });
         if (objection.decision) return objection;
         objection.decision = request.outcome;
         objection.rosterChange = rosterChange;
@@ -113,7 +113,7 @@ export function registerObjectionHandlers(ctx: UnitContext): void {
       ctx.exclusively(request.requestId, async () => {
         const problem = ctx.applied(request.requestId) ? undefined : additionRefusal(request.objection);
         if (problem) throw problem;
-        const outcome = await store.addHousehold({ campaignId: input.campaignId, unitId: unit.id, requestId: request.requestId, actor: request.actor, at: iso(Date.now()), number: request.objection, uploadId: request.uploadId });
+        const outcome = await store().addHousehold({ campaignId: input.campaignId, unitId: unit.id, requestId: request.requestId, actor: request.actor, at: iso(Date.now()), number: request.objection, uploadId: request.uploadId });
         if (!outcome.ok) throw refused(outcome.refusal);
         const objection = numbered(request.objection);
         objection.addedEntry = outcome.entry;

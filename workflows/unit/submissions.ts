@@ -34,7 +34,7 @@ export function registerSubmissionHandlers(ctx: UnitContext): void {
         const refusal = fresh ? refusalOf(request.receivedAt, request.kind) : undefined;
         if (refusal) throw refused(refusal);
         const at = iso(Date.now());
-        const outcome = await store.recordSubmission({ ...target, requestId: request.requestId, actor: request.actor, receivedAt: request.receivedAt, at, kind: request.kind, report: request.report, figures: request.figures, uploadId: request.roster?.uploadId, reviewWindow });
+        const outcome = await store().recordSubmission({ ...target, requestId: request.requestId, actor: request.actor, receivedAt: request.receivedAt, at, kind: request.kind, report: request.report, figures: request.figures, uploadId: request.roster?.uploadId, reviewWindow });
         if (!outcome.ok) throw refused(outcome.refusal);
         if (!outcome.duplicate || (retriedWritesApply() && outcome.number > state.submissions)) {
           state.submissions = outcome.number;
@@ -78,7 +78,7 @@ export function registerSubmissionHandlers(ctx: UnitContext): void {
         if (refusal) throw refusal;
         const reviewedAt = iso(Date.now());
         const number = state.pending?.number ?? state.submissions;
-        const { duplicate } = await store.recordReview({ ...target, requestId: request.requestId, actor: request.actor, receivedAt: request.receivedAt, at: reviewedAt, decision: request.decision, reason: request.reason, submissionNumber: number });
+        const { duplicate } = await store().recordReview({ ...target, requestId: request.requestId, actor: request.actor, receivedAt: request.receivedAt, at: reviewedAt, decision: request.decision, reason: request.reason, submissionNumber: number });
         if (duplicate && !(fresh && retriedWritesApply())) return { status: state.status, reviewedAt };
         state.pending = undefined;
         state.lastDecision = request.decision;
@@ -125,7 +125,7 @@ export function registerSubmissionHandlers(ctx: UnitContext): void {
         if (refusal) throw refusal;
         const struckAt = iso(Date.now());
         const number = state.pending?.number ?? state.submissions;
-        const outcome = await store.recordStrikes({ ...target, requestId: request.requestId, actor: request.actor, at: struckAt, submissionNumber: number, entries: request.entries });
+        const outcome = await store().recordStrikes({ ...target, requestId: request.requestId, actor: request.actor, at: struckAt, submissionNumber: number, entries: request.entries });
         if (!outcome.ok) throw refused(outcome.refusal);
         const entries = request.entries.map((e) => e.entry).join(', ');
         if (fresh) ctx.send({ kind: 'entries-struck', key: request.requestId, recipient: ctx.recipients.unit, data: { campaignTitle: input.campaignTitle, unitName: unit.name, phase: phase.name, submissionNumber: number, entries } });
@@ -162,7 +162,7 @@ export function registerSubmissionHandlers(ctx: UnitContext): void {
         if (refusal) throw refusal;
         const extendedAt = iso(Date.now());
         // The record counts what the calendar decides: the new cutoff for `by`, the reminders before it.
-        const written = await store.recordExtension({ ...target, requestId: request.requestId, actor: request.actor, at: extendedAt, from: state.cutoff, to: to === undefined ? undefined : iso(to), by: request.by, timeZone: input.timeZone, reason: request.reason, reminders, reviewWindow });
+        const written = await store().recordExtension({ ...target, requestId: request.requestId, actor: request.actor, at: extendedAt, from: state.cutoff, to: to === undefined ? undefined : iso(to), by: request.by, timeZone: input.timeZone, reason: request.reason, reminders, reviewWindow });
         // Histories recorded before recordExtension answered hold no result: the cutoff asked for stands.
         if (written && !written.ok) throw refused(written.refusal);
         const record: ExtensionRecord = { requestId: request.requestId, actor: request.actor, from: state.cutoff, to: written?.to ?? iso(to!), reason: request.reason, extendedAt };

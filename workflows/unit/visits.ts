@@ -26,7 +26,7 @@ export function registerVisitHandlers(ctx: UnitContext): void {
         const problem = ctx.applied(request.requestId) ? undefined : refusal(request.visits.length);
         if (problem) throw problem;
         const recordedAt = iso(Date.now());
-        const outcome = await store.recordVisits({ campaignId: input.campaignId, unitId: unit.id, requestId: request.requestId, actor: request.actor, receivedAt: request.receivedAt, at: recordedAt, visits: request.visits });
+        const outcome = await store().recordVisits({ campaignId: input.campaignId, unitId: unit.id, requestId: request.requestId, actor: request.actor, receivedAt: request.receivedAt, at: recordedAt, visits: request.visits });
         if (!outcome.ok) throw refused(outcome.refusal);
         state.visited = outcome.visited;
         state.paid = outcome.paid;

@@ -43,7 +43,7 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
       if (Date.now() < opensAt) await sleep(opensAt - Date.now(), { summary: `${phase.name} opens` });
       // Reminders on the business calendar are counted by the record, once, for this cutoff (clock.ts says why).
       const reminders = calendarNeeds(phase).reminders ? { timeZone: input.timeZone, reminders: phase.reminders, remindersOnWorkingDays: phase.remindersOnWorkingDays, cutoff: state.cutoff } : undefined;
-      const { rosterSize, reminderInstants } = await store.openUnitPhase({ ...ctx.target, at: iso(Date.now()), reminders });
+      const { rosterSize, reminderInstants } = await store().openUnitPhase({ ...ctx.target, at: iso(Date.now()), reminders });
       state.rosterSize = rosterSize;
       if (reminderInstants) state.reminderInstants = reminderInstants;
       state.remindedUpTo = Math.max(opensAt, Date.now());
@@ -81,7 +81,7 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
       state.cancelledAt = iso(Date.now());
       ctx.setStatus('cancelled');
       // The workflow is being cancelled: the record is written outside that cancellation.
-      await CancellationScope.nonCancellable(() => store.recordUnitStatus({ ...ctx.target, status: 'cancelled', at: state.cancelledAt!, requestId: `${workflowInfo().workflowId}:cancelled`, detail: 'the campaign was cancelled' }));
+      await CancellationScope.nonCancellable(() => store().recordUnitStatus({ ...ctx.target, status: 'cancelled', at: state.cancelledAt!, requestId: `${workflowInfo().workflowId}:cancelled`, detail: 'the campaign was cancelled' }));
     }
     throw err;
   }
@@ -125,7 +125,7 @@ async function actOn(ctx: UnitContext, event: ClockEvent): Promise<void> {
       if (!awaitingSubmission(state)) return;
       state.forfeitedAt = iso(Date.now());
       ctx.setStatus('forfeited');
-      await store.recordUnitStatus({ ...ctx.target, status: 'forfeited', at: state.forfeitedAt, requestId: `${workflowInfo().workflowId}:forfeited`, detail: `cutoff ${state.cutoff} passed` });
+      await store().recordUnitStatus({ ...ctx.target, status: 'forfeited', at: state.forfeitedAt, requestId: `${workflowInfo().workflowId}:forfeited`, detail: `cutoff ${state.cutoff} passed` });
       const data = { ...about, cutoff: state.cutoff, submission: input.phase.submission.kind };
       ctx.send({ kind: 'unit-forfeited', key: state.cutoff, recipient: recipients.unit, data });
       ctx.send({ kind: 'unit-forfeited', key: state.cutoff, recipient: recipients.supervisor, data }, 'escalation');
