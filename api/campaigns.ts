@@ -5,7 +5,8 @@ import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import { campaignStartOptions } from '../domain/campaign-start';
 import type { Household } from '../domain/household';
-import type { CampaignPlan, PhaseName } from '../domain/plan';
+import type { CampaignPlan, PhaseName, Unit } from '../domain/plan';
+import type { PlanOutline } from '../domain/plan-outline';
 import { compileReport, type UpwardReport } from '../domain/report';
 import { submissionRefusal } from '../domain/unit-phase';
 import { campaignWorkflowId, unitPhaseWorkflowId } from '../domain/workflow-ids';
@@ -156,6 +157,11 @@ export class Campaigns {
     return found(this.views.plan(campaignId), 'campaign-not-found');
   }
 
+  /** The plan without its units, and the unit: for checking one unit's request without reading every unit. */
+  planFor(campaignId: string, unitId: string): Promise<{ plan: PlanOutline; unit: Unit | undefined }> {
+    return found(this.views.planFor(campaignId, unitId), 'campaign-not-found');
+  }
+
   /** The unit's supervisor, for authorizing a reviewer: one indexed row. */
   async supervisorOf(campaignId: string, unitId: string): Promise<string> {
     const supervisor = await this.views.supervisorOf(campaignId, unitId);
@@ -300,7 +306,7 @@ function outOfPhase(campaign: CampaignRecord, phase: CampaignRecord['phases'][nu
   return campaign.reinstatements.find((r) => r.unitId === unitId && phase.startedAt !== undefined && r.at > phase.startedAt)?.forfeitedIn;
 }
 
-const unitNotInCampaign = (campaignId: string, unitId: string) => new ApiError(404, 'unit-not-found', `no unit ${unitId} in campaign ${campaignId}`);
+export const unitNotInCampaign = (campaignId: string, unitId: string) => new ApiError(404, 'unit-not-found', `no unit ${unitId} in campaign ${campaignId}`);
 
 /** An ended unit phase refuses as its workflow would have: the same failure type and words (逾期不接收 names the cutoff). */
 function endedUnitPhase(state: UnitPhaseRecord, receivedAt: number): ApiError {

@@ -14,7 +14,7 @@ import type { Locale } from '../domain/notification-text';
 import { parseRosterFile, parseVisitsFile, rosterTemplateXlsx, type FileFormat, type RowProblem } from './roster-files';
 import { visibleCampaigns, type Action, type Principal } from './access';
 import { auditCsv } from './audit';
-import type { Caller, Campaigns } from './campaigns';
+import { unitNotInCampaign, type Caller, type Campaigns } from './campaigns';
 import { codecBody, codecResultSchema, runCodec } from './codec';
 import { ApiError, fromRefusal } from './errors';
 import type { ReadinessProbe } from './readiness';
@@ -188,9 +188,9 @@ const unitObjectionUpdate = async <Req extends { requestId: string; actor: strin
 
 /** The plan's own checks of a list of households (quota, standards, funding sources): every problem, entry by entry, as one 422. */
 async function checkedHouseholds(campaigns: Campaigns, target: { campaignId: string; unitId: string }, households: Household[] | undefined, standing: Household[] = []): Promise<Household[] | undefined> {
-  const plan = await campaigns.plan(target.campaignId);
+  const { plan, unit } = await campaigns.planFor(target.campaignId, target.unitId);
   if (!plan.rules) return undefined;
-  const unit = plan.units.find((u) => u.id === target.unitId)!;
+  if (!unit) throw unitNotInCampaign(target.campaignId, target.unitId);
   const problems = rosterProblems(plan.rules, unit, households && [...standing, ...households]);
   if (problems.length) throw new ApiError(422, problems[0]!.type, problems.map((p) => p.message).join('; '), { details: { problems } });
   return households;

@@ -1,4 +1,4 @@
-import { isGrpcServiceError, ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, WorkflowUpdateStage, type Client } from '@temporalio/client';
+import { isGrpcServiceError, ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { UnitPhaseFailure } from '../workflows/unit/messages';
 import type { UpdateDefinition } from '@temporalio/common';
@@ -56,8 +56,8 @@ export class Updates {
     return this.waitFor(workflowId, updateId, readAt, async () => {
       for (;;) {
         try {
-          const handle = await this.temporal.workflow.getHandle(workflowId).startUpdate(update, { args: [arg], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED });
-          return await handle.result();
+          // One call: the server answers once the Update has completed (accepting it first would cost a second call).
+          return await this.temporal.workflow.getHandle(workflowId).executeUpdate(update, { args: [arg], updateId });
         } catch (err) {
           // Refused by a run that is draining to continue as new (nothing of it was kept, so the same
           // Update id is free): sent again once the next run has begun, not to the draining run,

@@ -196,6 +196,16 @@ export function createViews({ pool, masterKeys }: { pool: Pool; masterKeys: Payl
       return { ...outline, units: units.rows.map((r) => r.spec) };
     },
 
+    /** The plan less its units, and one of them: what a unit's request is checked against, two indexed rows however large the plan. */
+    async planFor(campaignId: string, unitId: string): Promise<{ plan: PlanOutline; unit: Unit | undefined }> {
+      const [plans, units] = await Promise.all([
+        pool.query<{ plan: PlanOutline }>('SELECT plan FROM campaigns WHERE campaign_id = $1', [campaignId]),
+        pool.query<{ spec: Unit }>('SELECT spec FROM campaign_units WHERE campaign_id = $1 AND unit_id = $2', [campaignId, unitId]),
+      ]);
+      if (!plans.rows[0]) throw new NotFound(`no campaign ${campaignId}`);
+      return { plan: plans.rows[0].plan, unit: units.rows[0]?.spec };
+    },
+
     async unit(campaignId: string, unitId: string): Promise<Unit | undefined> {
       const { rows } = await pool.query<{ spec: Unit }>('SELECT spec FROM campaign_units WHERE campaign_id = $1 AND unit_id = $2', [campaignId, unitId]);
       return rows[0]?.spec;
