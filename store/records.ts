@@ -653,15 +653,24 @@ export function createRecords({ pool, masterKeys, householdKeySecret }: RecordsD
     },
 
     /** A notification sent, keyed by its id (what receivers dedupe on); a clock notice is also an audit row. */
-    async recordNotification(n: Notification, category: 'reminder' | 'escalation' | 'notice'): Promise<void> {
-      await inTransaction(pool, async (db) => {
+    /** Records the notification once; says whether this was its first dispatch, and whether it has been delivered at dispatch since. */
+    async recordNotification(n: Notification, category: 'reminder' | 'escalation' | 'notice'): Promise<{ first: boolean; delivered: boolean }> {
+      return inTransaction(pool, async (db) => {
         const to = `${n.recipient.role}:${n.recipient.id}`;
         const { rowCount } = await db.query(
           'INSERT INTO notifications (notification_id, campaign_id, phase, unit_id, kind, recipient, category, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING',
           [n.id, n.campaignId, n.phase ?? null, n.unitId ?? null, n.kind, to, category, n.occurredAt],
         );
         if (rowCount && category !== 'notice') await audit(db, n.campaignId, { at: n.occurredAt, actor: SYSTEM_ACTOR, requestId: n.id, action: `notified:${n.kind}`, phase: n.phase, unitId: n.unitId, detail: `to ${to}` });
+        if (rowCount) return { first: true, delivered: false };
+        const { rows } = await db.query<{ delivered_at: Date | null }>('SELECT delivered_at FROM notifications WHERE notification_id = $1', [n.id]);
+        return { first: false, delivered: rows[0]?.delivered_at != null };
       });
+    },
+
+    /** The dispatch's own attempt delivered it (migration 0006). */
+    async recordDeliveredAtDispatch(notificationId: string, at: string): Promise<void> {
+      await pool.query('UPDATE notifications SET delivered_at = $2 WHERE notification_id = $1', [notificationId, at]);
     },
   };
 }

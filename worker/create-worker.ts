@@ -1,7 +1,8 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { createNotificationDispatcher } from '../activities/dispatcher';
+import { createChannelSender } from '../activities/channels';
+import { createNotificationDispatcher, FIRST_ATTEMPT_TIMEOUT_MS } from '../activities/dispatcher';
 import { createNotifier, type NotifierDeps } from '../activities/notifier';
 import type { Records } from '../store/records';
 
@@ -52,7 +53,12 @@ export function createCampaignWorker(deps: CampaignWorkerDeps): Promise<Worker> 
     activities: {
       // Kept here too: deliveries started on this queue before notifications had their own still finish.
       ...createNotifier({ ...deps.notifier, digests: deps.records }),
-      ...createNotificationDispatcher({ client: deps.client, taskQueue: deps.notifyTaskQueue ?? deps.taskQueue, records: deps.records }),
+      ...createNotificationDispatcher({
+        client: deps.client,
+        taskQueue: deps.notifyTaskQueue ?? deps.taskQueue,
+        records: deps.records,
+        firstAttempt: createChannelSender({ ...deps.notifier, requestTimeoutMs: Math.min(deps.notifier.requestTimeoutMs ?? FIRST_ATTEMPT_TIMEOUT_MS, FIRST_ATTEMPT_TIMEOUT_MS) }),
+      }),
       ...deps.records,
     },
   });

@@ -68,13 +68,18 @@ export interface ChannelDelivery {
   timeZone: string;
 }
 
+/** The text one reader gets, in their language and the campaign's time zone, rendered as it is sent. */
+export function renderForReader({ notification, locale, timeZone }: Omit<ChannelDelivery, 'channel'>): RenderedNotification {
+  const data = { ...notification.data, phase: notification.data?.phase ?? notification.phase, unitId: notification.data?.unitId ?? notification.unitId };
+  return renderNotification(notification.kind, data, { locale, timeZone });
+}
+
 /** The activity: renders the text at delivery, in the reader's language, and sends it on the reader's channel. */
 export function createChannelActivities(deps: ChannelDeps) {
   const sender = createChannelSender(deps);
   return {
-    async deliverNotificationToChannel({ notification, channel, locale, timeZone }: ChannelDelivery): Promise<void> {
-      const data = { ...notification.data, phase: notification.data?.phase ?? notification.phase, unitId: notification.data?.unitId ?? notification.unitId };
-      await sender.send(channel, renderNotification(notification.kind, data, { locale, timeZone }), notification);
+    async deliverNotificationToChannel(delivery: ChannelDelivery): Promise<void> {
+      await sender.send(delivery.channel, renderForReader(delivery), delivery.notification);
     },
   };
 }
