@@ -129,7 +129,8 @@ describe('household data in the histories Temporal stores (dev server)', () => {
 
     const histories = await rawHistories(plan.id);
     expect([...histories.keys()]).toEqual(expect.arrayContaining([`campaign:${plan.id}`, unitPhaseWorkflowId(plan.id, 'preparation', 'union-1')]));
-    expect([...histories.keys()].some((id) => id.includes(':submission-rejected:'))).toBe(true);
+    // The rejection's notice arrived as it was dispatched, so no delivery workflow holds it; its reason is in the unit's history, in the review's input.
+    expect([...histories.keys()].filter((id) => id.includes(':submission-rejected:'))).toEqual([]);
     const leaks = [...histories].flatMap(([workflowId, bytes]) => SECRETS.filter((secret) => bytes.includes(utf8(secret))).map((secret) => `${workflowId}: ${secret}`));
     expect(leaks).toEqual([]);
     // The same search finds what is meant to be in the clear, so it would find a leak.

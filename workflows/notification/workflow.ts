@@ -17,12 +17,13 @@ const delivering: ActivityOptions = {
 const { deliverNotificationWebhook } = proxyActivities<Notifier>({ ...delivering, summary: 'POST the notification to its recipient' });
 const { deliverNotificationToChannel, deliverDigestToChannel } = proxyActivities<Notifier>({ ...delivering, summary: 'tell the recipient on its channel' });
 
-const dispatching: LocalActivityOptions = { startToCloseTimeout: '10 seconds', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' }, summary: 'hand the notification to its delivery workflow' };
+const dispatching: LocalActivityOptions = { startToCloseTimeout: '10 seconds', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' }, summary: 'send the notification, or hand it to its delivery workflow' };
 const dispatchAsActivity = proxyActivities<NotificationDispatcher>(dispatching).dispatchNotification;
 const dispatchInTask = proxyLocalActivities<NotificationDispatcher>(dispatching).dispatchNotification;
 
 /**
- * Delivers one notification; its own workflow so a dead receiver never holds up the campaign. A
+ * Delivers one notification that did not arrive as it was dispatched (activities/dispatcher.ts),
+ * retrying for days; its own workflow so a dead receiver never holds up the campaign. A
  * delivery started before channels existed carries no `delivery` and still goes to the webhook.
  */
 export async function deliverNotification(notification: Notification, delivery?: Delivery): Promise<void> {
@@ -43,8 +44,9 @@ export type NotificationDraft = Omit<Notification, 'id' | 'occurredAt' | 'campai
 };
 
 /**
- * Hands a notification to its own delivery workflow and returns once that has started. The id is
- * deterministic, so a replayed or repeated send starts nothing new and receivers can drop duplicates.
+ * Dispatches a notification: sent at once, or handed to its own delivery workflow when that
+ * attempt fails (activities/dispatcher.ts). The id is deterministic, so a replayed or repeated send
+ * sends and starts nothing new, and receivers can drop duplicates.
  */
 export async function notify(campaignId: string, draft: NotificationDraft, category: NotificationCategory = 'notice'): Promise<Omit<Notification, 'message'>> {
   const { key, ...rest } = draft;
