@@ -31,9 +31,9 @@ const DIGESTED_ROLES = new Set(['coordinator', 'reviewer']);
  * Records each notification, tries it once (firstAttempt), and hands one that did not arrive to a
  * delivery workflow of its own, keyed by the notification's id: the sending workflow waits on a
  * receiver for at most FIRST_ATTEMPT_TIMEOUT_MS, and a repeated dispatch records, sends and starts
- * nothing new. Here the recipient is resolved: the plan's contact (its channel
- * and language), or the substitute standing in for a reviewer at that instant; a notification
- * about one unit to a contact that asked for digests joins its period's digest instead.
+ * nothing new. Here the recipient is resolved: the plan's contact (its channel and language), or
+ * the substitute standing in for a reviewer at that instant; a notification about one unit to a
+ * contact that asked for digests joins its period's digest instead.
  */
 export function createNotificationDispatcher({ client, taskQueue, records, firstAttempt }: DispatcherDeps) {
   const startOnce = async (start: () => Promise<unknown>) => {

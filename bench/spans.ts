@@ -14,13 +14,14 @@ const SEGMENT_AFTER = new Map<number, string>([
   [EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED, 'activity runs (the record’s write)'],
 ]);
 const BETWEEN = 'server, between events (persistence)';
-export const OUTSIDE = 'outside the history: API, client, RPCs';
+const OUTSIDE = 'outside the history: API, client, RPCs';
 
 const ms = (e: HistoryEvent) => Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
 
 /**
- * The segments of one Update (by name, the first unless another occurrence is asked for) in a history, in ms: from the workflow task that took it
- * (scheduled when the Update arrived) to the event that completed it. Undefined if it is not there.
+ * The segments of one Update (by name, the first unless another occurrence is asked for) in a
+ * history, in ms: from the workflow task that took it (scheduled when the Update arrived) to the
+ * event that completed it. Undefined if it is not there.
  */
 export function updateSegments(events: HistoryEvent[], update: { name: string; occurrence?: number }): Map<string, number> | undefined {
   const accepted = events.map((e, i) => (e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === update.name ? i : -1)).filter((i) => i >= 0)[update.occurrence ?? 0];

@@ -99,6 +99,11 @@ export interface AuditRow {
 export class NotFound extends Error {}
 
 export function createViews({ pool, masterKeys }: { pool: Pool; masterKeys: PayloadKeys }) {
+  async function unitSpec(campaignId: string, unitId: string): Promise<Unit | undefined> {
+    const { rows } = await pool.query<{ spec: Unit }>('SELECT spec FROM campaign_units WHERE campaign_id = $1 AND unit_id = $2', [campaignId, unitId]);
+    return rows[0]?.spec;
+  }
+
   async function dataKey(campaignId: string): Promise<Buffer | undefined> {
     const { rows } = await pool.query<{ data_key_wrapped: Buffer | null; data_key_id: string | null }>('SELECT data_key_wrapped, data_key_id FROM campaigns WHERE campaign_id = $1', [campaignId]);
     const row = rows[0];
@@ -198,18 +203,12 @@ export function createViews({ pool, masterKeys }: { pool: Pool; masterKeys: Payl
 
     /** The plan less its units, and one of them: what a unit's request is checked against, two indexed rows however large the plan. */
     async planFor(campaignId: string, unitId: string): Promise<{ plan: PlanOutline; unit: Unit | undefined }> {
-      const [plans, units] = await Promise.all([
-        pool.query<{ plan: PlanOutline }>('SELECT plan FROM campaigns WHERE campaign_id = $1', [campaignId]),
-        pool.query<{ spec: Unit }>('SELECT spec FROM campaign_units WHERE campaign_id = $1 AND unit_id = $2', [campaignId, unitId]),
-      ]);
+      const [plans, unit] = await Promise.all([pool.query<{ plan: PlanOutline }>('SELECT plan FROM campaigns WHERE campaign_id = $1', [campaignId]), unitSpec(campaignId, unitId)]);
       if (!plans.rows[0]) throw new NotFound(`no campaign ${campaignId}`);
-      return { plan: plans.rows[0].plan, unit: units.rows[0]?.spec };
+      return { plan: plans.rows[0].plan, unit };
     },
 
-    async unit(campaignId: string, unitId: string): Promise<Unit | undefined> {
-      const { rows } = await pool.query<{ spec: Unit }>('SELECT spec FROM campaign_units WHERE campaign_id = $1 AND unit_id = $2', [campaignId, unitId]);
-      return rows[0]?.spec;
-    },
+    unit: unitSpec,
 
     async phaseUnits(campaignId: string, phase: PhaseName, page: { limit: number; offset: number }): Promise<{ units: UnitSummary[]; total: number }> {
       const [{ rows }, count] = await Promise.all([
