@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
@@ -9,11 +9,12 @@ import type { CampaignPlan, PhaseName, Unit } from '../domain/plan';
 import type { PlanOutline } from '../domain/plan-outline';
 import { compileReport, type UpwardReport } from '../domain/report';
 import { submissionRefusal } from '../domain/unit-phase';
-import { campaignWorkflowId, unitPhaseWorkflowId } from '../domain/workflow-ids';
+import { campaignWorkflowId, unitGroupIndex, unitGroupWorkflowId, unitPhaseWorkflowId } from '../domain/workflow-ids';
 import { planOutline, type Records } from '../store/records';
 import { NotFound, type ApprovedEntry, type CampaignRecord, type UnitPhaseRecord, type Views } from '../store/views';
 import type { CampaignStatus as CampaignStatusName } from '../workflows/campaign/messages';
 import type { campaignWorkflow } from '../workflows/campaign/workflow';
+import { wakeUnit } from '../workflows/phase/messages';
 import { UnitPhaseFailure } from '../workflows/unit/messages';
 import type { Principal } from './access';
 import { type AuditTrail } from './audit';
@@ -234,11 +235,24 @@ export class Campaigns {
     replay: (state: UnitPhaseRecord, requestId: string) => Ret | undefined,
   ): Promise<Ret> {
     const readAt = unitRequestPath(target, caller.requestId);
-    return this.runUpdate(unitPhaseWorkflowId(target.campaignId, target.phase, target.unitId), readAt, update, request, caller, async (requestId) => {
+    const whenEnded = async (requestId: string) => {
       const state = await this.unitPhase(target.campaignId, target.phase, target.unitId);
       const original = replay(state, requestId);
       if (original !== undefined) return original;
       throw endedUnitPhase(state, Date.parse(caller.receivedAt));
+    };
+    return this.runUpdate(unitPhaseWorkflowId(target.campaignId, target.phase, target.unitId), readAt, update, request, caller, whenEnded, () => this.wakeUnit(target, caller.requestId, readAt));
+  }
+
+  /** Asks the unit's group to start its workflow (a unit that has not acted since its phase opened has none yet); true once it runs. */
+  private async wakeUnit(target: { campaignId: string; phase: PhaseName; unitId: string }, requestId: string, readAt: string): Promise<boolean> {
+    const place = await this.views.unitPlace(target.campaignId, target.unitId);
+    if (!place) return false;
+    const group = unitGroupWorkflowId(target.campaignId, target.phase, unitGroupIndex(place.position, place.unitCount));
+    return this.updates.execute(group, wakeUnit, { unitId: target.unitId }, requestId, readAt).catch((err: unknown) => {
+      // No such group (the phase has not started or has ended), or one whose units all started at once (no wakeUnit).
+      if (err instanceof WorkflowNotFoundError || err instanceof WorkflowUpdateFailedError) return false;
+      throw err;
     });
   }
 
@@ -265,16 +279,22 @@ export class Campaigns {
     request: object,
     caller: Caller,
     whenEnded: WhenEnded<Ret>,
+    /** Starts a workflow that has not started yet; true when it now runs. */
+    wake?: () => Promise<boolean>,
   ): Promise<Ret> {
     // Every request carries the postmark; campaign-level ones simply do not read it.
     const args = { ...request, requestId: caller.requestId, actor: caller.principal.subject, receivedAt: caller.receivedAt } as Req;
-    try {
-      return await this.updates.execute(workflowId, update, args, caller.requestId, readAt);
-    } catch (err) {
-      // An update to an ended workflow is refused as "not found": say what really happened.
-      if (err instanceof WorkflowNotFoundError) return whenEnded(caller.requestId);
-      throw err;
-    }
+    const send = () =>
+      this.updates.execute(workflowId, update, args, caller.requestId, readAt).then(
+        (answer) => ({ answer }),
+        (err: unknown) => {
+          if (err instanceof WorkflowNotFoundError) return undefined;
+          throw err;
+        },
+      );
+    const sent = (await send()) ?? (wake && (await wake()) ? await send() : undefined);
+    // An update to an ended workflow is refused as "not found": say what really happened.
+    return sent ? sent.answer : whenEnded(caller.requestId);
   }
 
   private async explainMissingUnitPhase(campaignId: string, phase: PhaseName, unitId: string): Promise<ApiError> {

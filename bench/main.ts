@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
 import { temporal } from '@temporalio/proto';
 import { loadConfig } from '../config';
 import { getCampaignState } from '../workflows/campaign/messages';
@@ -116,17 +117,17 @@ async function main() {
         if (status !== 201 && status !== 202) throw new Error(`${what}: ${status} ${body.code ?? ''} ${body.message ?? ''}`);
       };
 
-      // Fan-out: the campaign starts, its phase starts the groups, the groups the units, which wait
-      // for the opening; then each unit opens and dispatches its phase-opened notice.
+      // Fan-out: the campaign starts, its phase starts the groups; at the opening each group opens its
+      // units in the record and dispatches their phase-opened notices (a unit's workflow starts when it acts).
       const campaignStarted = performance.now();
       await expect201('start campaign', api.call('POST', '/campaigns', { token: coordinatorToken, body: plan }));
       const opensAt = Date.parse(plan.phases[0]!.opensAt);
-      const waiting = OPENS_IN_MS > 0 ? await waitForUnits(env.client, plan.id, 'scheduled', opensAt) : undefined;
+      const waiting = OPENS_IN_MS > 0 ? await waitForUnits(store.pool, plan.id, 'scheduled', opensAt) : undefined;
       const startSeconds = (performance.now() - campaignStarted) / 1000;
-      if (waiting !== undefined) log(`${waiting} units started and waiting in ${fixed(startSeconds, 1)} s; the phase opens in ${fixed((opensAt - Date.now()) / 1000, 1)} s`);
+      if (waiting !== undefined) log(`${waiting} units scheduled in the record in ${fixed(startSeconds, 1)} s; the phase opens in ${fixed((opensAt - Date.now()) / 1000, 1)} s`);
       await sleep(opensAt - Date.now());
       const fanOutStarted = OPENS_IN_MS > 0 ? performance.now() : campaignStarted;
-      await waitForFanOut(env.client, plan.id, receiver);
+      await waitForFanOut(store.pool, plan.id, receiver);
       const fanOutSeconds = (performance.now() - fanOutStarted) / 1000;
       const afterFanOut = memoryOf(appWorker.pid);
       log(`fan-out done in ${fixed(fanOutSeconds, 1)} s; worker RSS ${fixed(afterFanOut.rssMB)} MB`);
@@ -237,26 +238,30 @@ async function eventTypes(client: Client, workflowId: string): Promise<string[]>
   return (events ?? []).map((e) => temporal.api.enums.v1.EventType[e.eventType ?? 0]!.replace('EVENT_TYPE_', ''));
 }
 
-/** Until every unit of the campaign is open (visibility) and every phase-opened notice has reached its webhook. */
-async function waitForFanOut(client: Client, campaignId: string, receiver: WebhookReceiver) {
-  const open = `WorkflowType = 'unitPhaseWorkflow' AND CampaignId = '${campaignId}' AND CampaignStatus = 'open'`;
+/** How many of the campaign's preparation units the record holds in this status. */
+async function unitsIn(pool: Pool, campaignId: string, status: string): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM unit_phases WHERE campaign_id = $1 AND phase = 'preparation' AND status = $2", [campaignId, status]);
+  return rows[0]!.n;
+}
+
+/** Until the record holds every unit open (each takes its submission from then on) and every phase-opened notice has reached its webhook. */
+async function waitForFanOut(pool: Pool, campaignId: string, receiver: WebhookReceiver) {
   let last = 0;
   await waitFor('every unit to open', async () => {
-    const { count } = await client.workflow.count(open);
+    const count = await unitsIn(pool, campaignId, 'open');
     const notified = receiver.notifications({ kind: 'phase-opened' }).length;
     if (performance.now() - last > 15_000) {
       last = performance.now();
       log(`fan-out: ${count} units open, ${notified} notices delivered`);
     }
     return count === UNITS && notified === UNITS;
-  });
+  }, undefined, 100);
 }
 
-/** How many of the campaign's units are in this status once all are, or at the deadline, whichever comes first. */
-async function waitForUnits(client: Client, campaignId: string, status: string, deadline: number): Promise<number> {
-  const query = `WorkflowType = 'unitPhaseWorkflow' AND CampaignId = '${campaignId}' AND CampaignStatus = '${status}'`;
+/** How many of the campaign's units the record holds in this status once all are, or at the deadline, whichever comes first. */
+async function waitForUnits(pool: Pool, campaignId: string, status: string, deadline: number): Promise<number> {
   for (;;) {
-    const { count } = await client.workflow.count(query);
+    const count = await unitsIn(pool, campaignId, status);
     if (count === UNITS || Date.now() >= deadline) return count;
     await sleep(Math.min(1_000, deadline - Date.now()));
   }

@@ -14,6 +14,14 @@ export const unitPhaseWorkflowId = (campaignId: string, phase: PhaseName, unitId
 export const POSTMARK_GRACE_MS = 30_000;
 
 /**
+ * A unit that has not acted since its phase opened has no workflow yet (its group opened it in the
+ * record and sent its notice): its group starts the workflow when the unit acts, or this long
+ * before the unit's clock first needs it (a reminder, a milestone, the cutoff), so that starting
+ * a group's remaining units, a few minutes on a busy server, never makes a reminder late.
+ */
+export const UNACTED_UNITS_START_AHEAD_MS = 60 * 60_000;
+
+/**
  * A unit's run continues as new after this many Updates. Each visit costs its history some thirteen
  * events (the Update, its record activity, the tasks around them), so a run stays under 4,000
  * events (plan-scale measures 3,986) and is quick to replay when a worker must rebuild it: runs of

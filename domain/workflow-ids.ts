@@ -17,5 +17,7 @@ export { unitPhaseWorkflowId } from './unit-phase';
  */
 export const unitsPerGroup = (unitCount: number): number => Math.max(MIN_UNITS_PER_GROUP, Math.ceil(Math.sqrt(unitCount)));
 export const MIN_UNITS_PER_GROUP = 20;
+/** The group of the unit at `position` (0-based, as the phase cuts its units into groups). */
+export const unitGroupIndex = (position: number, unitCount: number): number => Math.floor(position / unitsPerGroup(unitCount));
 /** The fixed group size of phases started before groups were sized by unitsPerGroup. */
 export const UNITS_PER_GROUP_BEFORE = 500;

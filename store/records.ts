@@ -108,6 +108,24 @@ export interface ReviewWindow {
 export type VisitOutcome = { ok: true; visited: number; paid: number; duplicate: boolean } | { ok: false; refusal: Refusal };
 
 export function createRecords({ pool, masterKeys, householdKeySecret }: RecordsDeps) {
+  async function openUnitPhases(target: Omit<UnitTarget, 'unitId'> & { unitIds: string[]; at: string; reminders?: CalendarReminders & { cutoff: string } }): Promise<{ rosterSizes: Record<string, number>; reminderInstants?: ReminderInstant[] }> {
+    const reminders = target.reminders && reminderInstants(Date.parse(target.reminders.cutoff), target.reminders);
+    return inTransaction(pool, async (db) => {
+      const rosterSizes = Object.fromEntries(target.unitIds.map((id) => [id, 0]));
+      if (target.phase === 'visiting') {
+        const { rows } = await db.query<{ unit_id: string; n: number }>('SELECT unit_id, count(*)::int AS n FROM household_claims WHERE campaign_id = $1 AND unit_id = ANY($2) AND approved GROUP BY unit_id', [target.campaignId, target.unitIds]);
+        for (const row of rows) rosterSizes[row.unit_id] = row.n;
+      }
+      const ids = Object.keys(rosterSizes);
+      await db.query(
+        `UPDATE unit_phases u SET status = 'open', roster_size = s.n, updated_at = $3 FROM unnest($4::text[], $5::int[]) AS s(unit_id, n)
+         WHERE u.campaign_id = $1 AND u.phase = $2 AND u.unit_id = s.unit_id AND u.status = 'scheduled'`,
+        [target.campaignId, target.phase, target.at, ids, ids.map((id) => rosterSizes[id])],
+      );
+      return { rosterSizes, ...(reminders ? { reminderInstants: reminders } : {}) };
+    });
+  }
+
   const dataKeys = new Map<string, Buffer>();
   async function dataKeyOf(db: PoolClient | Pool, campaignId: string): Promise<Buffer> {
     const cached = dataKeys.get(campaignId);
@@ -291,14 +309,12 @@ export function createRecords({ pool, masterKeys, householdKeySecret }: RecordsD
      * `reminders`, the reminders' instants before `cutoff` are counted on the business calendar.
      */
     async openUnitPhase(target: UnitTarget & { at: string; reminders?: CalendarReminders & { cutoff: string } }): Promise<{ rosterSize: number; reminderInstants?: ReminderInstant[] }> {
-      const reminders = target.reminders && reminderInstants(Date.parse(target.reminders.cutoff), target.reminders);
-      return inTransaction(pool, async (db) => {
-        const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM household_claims WHERE campaign_id = $1 AND unit_id = $2 AND approved', [target.campaignId, target.unitId]);
-        const rosterSize = target.phase === 'visiting' ? rows[0]!.n : 0;
-        await db.query(`UPDATE unit_phases SET status = 'open', roster_size = $4, updated_at = $5 WHERE campaign_id = $1 AND phase = $2 AND unit_id = $3 AND status = 'scheduled'`, [target.campaignId, target.phase, target.unitId, rosterSize, target.at]);
-        return { rosterSize, ...(reminders ? { reminderInstants: reminders } : {}) };
-      });
+      const { rosterSizes, reminderInstants } = await openUnitPhases({ ...target, unitIds: [target.unitId] });
+      return { rosterSize: rosterSizes[target.unitId]!, ...(reminderInstants ? { reminderInstants } : {}) };
     },
+
+    /** Several units of one phase open at once (a group opening those that have not acted yet), in one transaction; see openUnitPhase. */
+    openUnitPhases,
 
     /** A status the clock or the campaign decided: forfeiture, cancellation. */
     async recordUnitStatus(target: UnitTarget & { status: 'forfeited' | 'cancelled'; at: string; requestId: string; detail: string }): Promise<void> {

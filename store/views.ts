@@ -210,6 +210,15 @@ export function createViews({ pool, masterKeys }: { pool: Pool; masterKeys: Payl
 
     unit: unitSpec,
 
+    /** Where the unit stands in the plan's order (which group of a phase holds it), and how many units the plan has. */
+    async unitPlace(campaignId: string, unitId: string): Promise<{ position: number; unitCount: number } | undefined> {
+      const { rows } = await pool.query<{ position: number; unit_count: number }>(
+        "SELECT u.position, (c.plan->>'unitCount')::int AS unit_count FROM campaign_units u JOIN campaigns c ON c.campaign_id = u.campaign_id WHERE u.campaign_id = $1 AND u.unit_id = $2",
+        [campaignId, unitId],
+      );
+      return rows[0] && { position: rows[0].position, unitCount: rows[0].unit_count };
+    },
+
     async phaseUnits(campaignId: string, phase: PhaseName, page: { limit: number; offset: number }): Promise<{ units: UnitSummary[]; total: number }> {
       const [{ rows }, count] = await Promise.all([
         pool.query(

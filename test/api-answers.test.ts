@@ -175,9 +175,11 @@ test('given a unit workflow that took as many Updates as the server allows in on
       body: { cutoff: new Date(now + days * 86_400_000).toISOString(), reason: '廠區停電,延後報送' },
       headers: { 'Idempotency-Key': `extend-${plan.id}-${days}` },
     });
+  // The unit's first request starts its workflow.
+  expect((await extend(1)).status).toBe(201);
   const handle = env.client.workflow.getHandle(unitPhaseWorkflowId(plan.id, 'preparation', 'union-3'));
   const firstRun = (await handle.describe()).runId;
-  for (let days = 1; days <= MAX_TOTAL_UPDATES + 2; days++) expect((await extend(days)).status).toBe(201);
+  for (let days = 2; days <= MAX_TOTAL_UPDATES + 2; days++) expect((await extend(days)).status).toBe(201);
   expect((await handle.describe()).runId).not.toBe(firstRun);
   // The record kept every extension across the runs.
   const view = await api.call('GET', `/campaigns/${plan.id}/units/union-3`, { token: TOKENS.coordinator });

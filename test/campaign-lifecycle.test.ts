@@ -186,11 +186,13 @@ describe('a campaign through its four phases under time skipping', () => {
       expect(result.status).toBe('cancelled');
       expect(result.cancellation).toMatchObject({ actor: 'union-office', reason: '上級通知活動延期' });
       expect(result.phases[0]!.status).toBe('cancelled');
-      expect((await c.unitState('preparation', plan.units[1]!.id)).status).toBe('cancelled');
-      expect((await c.record('preparation', plan.units[1]!.id)).status).toBe('cancelled');
+      // The unit that submitted ends its workflow cancelled; the one that never acted has no workflow, and its group recorded it cancelled.
+      expect((await c.unitState('preparation', plan.units[0]!.id)).status).toBe('cancelled');
+      for (const { id } of plan.units) expect((await c.record('preparation', id)).status).toBe('cancelled');
+      await expect(c.unit('preparation', plan.units[1]!.id).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
       await expect(c.cancel('again')).rejects.toBeInstanceOf(WorkflowNotFoundError);
       await t.receiver.waitFor(() => t.receiver.notifications({ kind: 'campaign-cancelled' }).some((n) => n.campaignId === plan.id));
-      await recordHistories(t.env.client, 'cancelled', [c.campaign.workflowId, c.unit('preparation', plan.units[1]!.id).workflowId]);
+      await recordHistories(t.env.client, 'cancelled', [c.campaign.workflowId, c.unit('preparation', plan.units[0]!.id).workflowId]);
     });
   });
 });

@@ -11,7 +11,7 @@ import { planOutline } from '../store/records';
 import { getUnitPhaseState, review, submit } from '../workflows/unit/messages';
 import { TEST_HOUSEHOLD_KEY_SECRET } from './harness/postgres';
 import { eventually, withPreparationSoon } from './harness/api';
-import { CampaignDriver } from './harness/campaign-driver';
+import { CampaignDriver, wakeUnitWorkflow } from './harness/campaign-driver';
 import { loadHistoryFixtures } from './harness/histories';
 import { unionWinterPlan } from './harness/plans';
 import { createTestStore } from './harness/postgres';
@@ -159,7 +159,10 @@ describe('household data in the histories Temporal stores (dev server)', () => {
     await oldWorker.runUntil(async () => {
       await store.records.startCampaign(plan, { requestId: 'start', actor: plan.coordinator.id });
       await oldClient.workflow.start('campaignWorkflow', { ...campaignStartOptions(planOutline(plan)), taskQueue });
-      await eventually(async () => expect((await oldClient.workflow.getHandle(unitId).query(getUnitPhaseState)).status).toBe('open'));
+      await eventually(async () => {
+        await wakeUnitWorkflow(oldClient, plan, 'preparation', 'union-1');
+        expect((await oldClient.workflow.getHandle(unitId).query(getUnitPhaseState)).status).toBe('open');
+      });
       await submitWith(oldClient);
     });
 

@@ -13,18 +13,25 @@ import type { TestStore } from './harness/postgres';
 // unit fails here, long before a real phase would hit Temporal's limits.
 
 /**
- * Every unit workflow's history for open → submit → approve, exactly. The record's three writes
- * (the phase opening, the submission, the review) and the notice's dispatch are a marker each, in
- * the workflow task that asked for them (local activities, workflows/in-task.ts), beside the
- * marker of that patch: 28. As
- * activities, each cost a scheduled, started and completed event and the workflow task its result
- * woke: 46 then.
+ * Every unit workflow's history for open → submit → approve, exactly. The group opens the unit in
+ * the record and sends its notice before the unit's workflow exists, so the workflow starts open;
+ * the submission and the review write to the record, and the notice each brings is dispatched, as a
+ * marker each in the workflow task that asked for them (local activities, workflows/in-task.ts),
+ * beside the marker of that patch: 25. While the unit opened itself it was 28; while the writes
+ * were activities, each cost a scheduled, started and completed event and the workflow task its
+ * result woke: 46.
  */
-const UNIT_EVENTS = 28;
-/** What one unit adds to its group's history besides workflow tasks: child initiated, started, completed. */
-const GROUP_WORK_EVENTS_PER_UNIT = 3;
-/** Events that can wake a group per unit (its child started, its child completed), each worth a workflow task at most. */
-const GROUP_WAKES_PER_UNIT = 2;
+const UNIT_EVENTS = 25;
+/** What one unit adds to its group's history besides workflow tasks: its child initiated, started, completed. */
+const GROUP_CHILD_EVENTS_PER_UNIT = 3;
+/** And besides those: the Update that woke it (accepted, completed) and its opening notice's marker. */
+const GROUP_WORK_EVENTS_PER_UNIT = GROUP_CHILD_EVENTS_PER_UNIT + 3;
+/** Events that can wake a group per unit (the Update that wakes it, its child started, its child completed), each worth a workflow task at most. */
+const GROUP_WAKES_PER_UNIT = 3;
+/** And once per group: its start, its units loaded, their opening recorded, its timer for the units that never act. */
+const GROUP_BASE_WAKES = 4;
+/** Events that can wake a phase per group: its child started, its child completed. */
+const PHASE_WAKES_PER_GROUP = 2;
 const TARGET_UNITS = 5_000;
 const SIZES = [6, 12] as const;
 
@@ -59,6 +66,8 @@ async function runPreparation(taskQueue: string, store: TestStore, units: number
   const driver = await CampaignDriver.start(t.env, taskQueue, plan, store);
   await t.receiver.waitFor(() => t.receiver.notifications({ kind: 'phase-opened' }).filter((n) => n.campaignId === plan.id).length === units);
   for (const { id } of plan.units) {
+    // Its group starts the unit's workflow as the unit first acts; started, it goes idle before the unit submits.
+    await driver.started('preparation', id);
     await idle(driver.unit('preparation', id));
     await driver.submit('preparation', id);
     await driver.approve('preparation', id);
@@ -79,12 +88,12 @@ describe('proof of scale: history per unit, extrapolated to a 5,000-unit phase',
     // Unit workflows: the same history, event for event, whatever the campaign's size.
     for (const figures of [small!, large!]) expect(figures.units.map((u) => u.events)).toEqual(figures.units.map(() => UNIT_EVENTS));
 
-    // Groups: three work events per unit; workflow tasks at most one per wake.
+    // Groups: six work events per unit; workflow tasks at most one per wake.
     expect(small!.groups).toHaveLength(1);
     expect(perUnit((f) => f.groups[0]!.workEvents)).toBe(GROUP_WORK_EVENTS_PER_UNIT);
     const groupWorkBase = small!.groups[0]!.workEvents - GROUP_WORK_EVENTS_PER_UNIT * SIZES[0];
     for (const f of [small!, large!]) {
-      expect(f.groups[0]!.taskEvents).toBeLessThanOrEqual(EVENTS_PER_WORKFLOW_TASK * (1 + GROUP_WAKES_PER_UNIT * f.units.length));
+      expect(f.groups[0]!.taskEvents).toBeLessThanOrEqual(EVENTS_PER_WORKFLOW_TASK * (GROUP_BASE_WAKES + GROUP_WAKES_PER_UNIT * f.units.length));
     }
 
     // The phase and the campaign write nothing per unit: their events depend on groups and phases only.
@@ -95,13 +104,13 @@ describe('proof of scale: history per unit, extrapolated to a 5,000-unit phase',
     // A 5,000-unit phase: 71 groups of 71, each history well under the event limit.
     const perGroup = unitsPerGroup(TARGET_UNITS);
     const groups = Math.ceil(TARGET_UNITS / perGroup);
-    const fullGroupEvents = groupWorkBase + perGroup * (GROUP_WORK_EVENTS_PER_UNIT + EVENTS_PER_WORKFLOW_TASK * GROUP_WAKES_PER_UNIT) + EVENTS_PER_WORKFLOW_TASK;
-    const phaseEvents = large!.phase.events + (groups - 1) * (phaseChildEventsPerGroup + EVENTS_PER_WORKFLOW_TASK * GROUP_WAKES_PER_UNIT);
+    const fullGroupEvents = groupWorkBase + perGroup * (GROUP_WORK_EVENTS_PER_UNIT + EVENTS_PER_WORKFLOW_TASK * GROUP_WAKES_PER_UNIT) + EVENTS_PER_WORKFLOW_TASK * GROUP_BASE_WAKES;
+    const phaseEvents = large!.phase.events + (groups - 1) * (phaseChildEventsPerGroup + EVENTS_PER_WORKFLOW_TASK * PHASE_WAKES_PER_GROUP);
     expect(fullGroupEvents).toBeLessThan(0.2 * LIMITS.historyEvents);
     expect(phaseEvents).toBeLessThan(0.2 * LIMITS.historyEvents);
 
     // Pending children: a group starts one child per unit it loaded, a phase one per group.
-    expect(large!.groups[0]!.childEvents).toBe(GROUP_WORK_EVENTS_PER_UNIT * SIZES[1]);
+    expect(large!.groups[0]!.childEvents).toBe(GROUP_CHILD_EVENTS_PER_UNIT * SIZES[1]);
     expect(large!.phase.childEvents).toBe(small!.phase.childEvents);
 
     // Units travel by reference: no workflow's input grows with the campaign (groups load their units

@@ -16,6 +16,7 @@ import { createDevServerEnv, createTestWorker, uniqueId, WEBHOOK_SECRET } from '
 import { unionWinterPlan } from './harness/plans';
 import { WebhookReceiver } from './harness/webhook-receiver';
 import { freePort } from './harness/ports';
+import { wakeUnitWorkflow } from './harness/campaign-driver';
 
 // The managers' view: the dev server's Web UI in Debian's chromium (never a downloaded browser),
 // finding a running campaign by its search attributes; and the list queries the README gives managers.
@@ -81,6 +82,7 @@ describe('the Temporal Web UI (dev server, Debian chromium)', () => {
     // The first unit submits now, before the cutoff, however long the first test takes.
     const submitter = plan.units[0]!;
     await eventually(async () => {
+      await wakeUnitWorkflow(env.client, plan, 'preparation', submitter.id);
       await env.client.workflow.getHandle(unitPhaseWorkflowId(plan.id, 'preparation', submitter.id)).executeUpdate(submit, {
         args: [{ requestId: uniqueId('submit'), actor: submitter.id, receivedAt: new Date().toISOString(), kind: 'applicant-roster', report: '困難職工和勞模慰問對象花名冊 (20 人)' }],
       });

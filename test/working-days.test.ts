@@ -64,6 +64,7 @@ test('given a P3WD review window from the Friday before the 2026 Spring Festival
 
     // The coordinator gives union-3 three working days more: Tuesday 2/24 17:00 → Friday 2/27 17:00, its reminders recounted
     // (P2WD before: Wednesday 2/25; P1D before: Thursday 2/26); 300 working days more would reach 2027, which the calendar lacks.
+    await c.started('preparation', 'union-3');
     const extendBy = (by: string) => c.unit('preparation', 'union-3').executeUpdate(extendCutoff, { updateId: by, args: [{ requestId: by, actor: plan.coordinator.id, receivedAt: new Date(submittedAt).toISOString(), by, reason: '春节假期顺延' }] });
     expect(await extendBy('P3WD')).toMatchObject({ from: '2026-02-24T09:00:00.000Z', to: '2026-02-27T09:00:00.000Z' });
     expect((await c.unitState('preparation', 'union-3')).reminderInstants).toEqual([

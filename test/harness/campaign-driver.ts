@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { campaignStartOptions } from '../../domain/campaign-start';
 import type { Household } from '../../domain/household';
 import type { CampaignPlan, PhaseName } from '../../domain/plan';
 import type { VisitInput } from '../../domain/visits';
-import { campaignWorkflowId, unitPhaseWorkflowId } from '../../domain/workflow-ids';
+import { campaignWorkflowId, unitGroupIndex, unitGroupWorkflowId, unitPhaseWorkflowId } from '../../domain/workflow-ids';
+import { wakeUnit } from '../../workflows/phase/messages';
 import { planOutline } from '../../store/records';
 import type { campaignWorkflow } from '../../workflows/campaign/workflow';
 import { cancelCampaign, getCampaignState, reinstateUnit, signOffPhase } from '../../workflows/campaign/messages';
@@ -26,6 +27,7 @@ export type DriverEnv = Pick<TestWorkflowEnvironment, 'client' | 'currentTimeMs'
 /** Drives one campaign on a test server the way its coordinator, units and reviewers would, the record written as the API writes it. */
 export class CampaignDriver {
   readonly campaign: WorkflowHandle<typeof campaignWorkflow>;
+  private readonly woken = new Set<string>();
 
   constructor(
     private readonly env: DriverEnv,
@@ -56,16 +58,28 @@ export class CampaignDriver {
     return this.env.client.workflow.getHandle(unitPhaseWorkflowId(this.plan.id, phase, unitId));
   }
 
-  /** The unit workflow exists once its phase has started; wait for it and read its live state. */
-  async unitState(phase: PhaseName, unitId: string) {
+  /**
+   * A unit's workflow starts when the unit first acts, or shortly before its clock needs it: as the
+   * API does, ask its group to start it, once the phase has started (wait for that); once per unit, as the API.
+   */
+  async started(phase: PhaseName, unitId: string): Promise<boolean> {
+    if (this.woken.has(`${phase}:${unitId}`)) return true;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.unit(phase, unitId).query(getUnitPhaseState);
+        const running = await wakeUnitWorkflow(this.env.client, this.plan, phase, unitId);
+        this.woken.add(`${phase}:${unitId}`);
+        return running;
       } catch (err) {
         if (attempt >= 100) throw err;
         await new Promise((r) => setTimeout(r, 100));
       }
     }
+  }
+
+  /** The unit's live state, its workflow started first. */
+  async unitState(phase: PhaseName, unitId: string) {
+    await this.started(phase, unitId);
+    return this.unit(phase, unitId).query(getUnitPhaseState);
   }
 
   /** The unit's part in a phase as the record keeps it (what the API answers). */
@@ -118,6 +132,7 @@ export class CampaignDriver {
 
   async extend(phase: PhaseName, unitId: string, cutoff: string, reason = '村委換屆,延後報送') {
     const requestId = randomUUID();
+    await this.unitState(phase, unitId);
     return this.unit(phase, unitId).executeUpdate(extendCutoff, { updateId: requestId, args: [{ requestId, actor: this.plan.coordinator.id, receivedAt: await this.receivedAt(), cutoff, reason }] });
   }
 
@@ -154,6 +169,12 @@ export class CampaignDriver {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+}
+
+/** Asks a unit's group to start the unit's workflow, as the API does when the unit first acts; true once it runs. */
+export function wakeUnitWorkflow(client: Client, plan: Pick<CampaignPlan, 'id' | 'units'>, phase: PhaseName, unitId: string): Promise<boolean> {
+  const group = unitGroupIndex(plan.units.findIndex((u) => u.id === unitId), plan.units.length);
+  return client.workflow.getHandle(unitGroupWorkflowId(plan.id, phase, group)).executeUpdate(wakeUnit, { args: [{ unitId }] });
 }
 
 /** The typed failure with which a workflow refused an update (fails the test if it did not refuse). */

@@ -46,14 +46,16 @@ export type NotificationDraft = Omit<Notification, 'id' | 'occurredAt' | 'campai
 /**
  * Dispatches a notification: sent at once, or handed to its own delivery workflow when that
  * attempt fails (activities/dispatcher.ts). The id is deterministic, so a replayed or repeated send
- * sends and starts nothing new, and receivers can drop duplicates.
+ * sends and starts nothing new, and receivers can drop duplicates. `sender` is the workflow the
+ * notice is of: a group sends its units' opening notices under their workflow ids, so a unit that
+ * opens itself later finds them sent.
  */
-export async function notify(campaignId: string, draft: NotificationDraft, category: NotificationCategory = 'notice'): Promise<Omit<Notification, 'message'>> {
+export async function notify(campaignId: string, draft: NotificationDraft, category: NotificationCategory = 'notice', sender = workflowInfo().workflowId): Promise<Omit<Notification, 'message'>> {
   const { key, ...rest } = draft;
   const notification: Omit<Notification, 'message'> = {
     ...rest,
     campaignId,
-    id: `${workflowInfo().workflowId}:${draft.kind}:${key}:${draft.recipient.role}:${draft.recipient.id}`,
+    id: `${sender}:${draft.kind}:${key}:${draft.recipient.role}:${draft.recipient.id}`,
     occurredAt: new Date(Date.now()).toISOString(),
   };
   await (inTask() ? dispatchInTask : dispatchAsActivity)({ notification, category });

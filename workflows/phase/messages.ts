@@ -1,4 +1,4 @@
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Person, PhaseName, PhaseSpec, RosterRules } from '../../domain/plan';
 
 export const PHASE_STATUSES = ['scheduled', 'open', 'closed'] as const;
@@ -40,3 +40,10 @@ export interface PhaseState extends PhaseResult {
 }
 
 export const getPhaseState = defineQuery<PhaseState>('getPhaseState');
+
+/**
+ * A unit whose group has not started its workflow yet (it has not acted since its phase opened)
+ * is about to act: the group starts it. True once the unit's workflow runs; false when it has
+ * ended, or the unit takes no part in this group.
+ */
+export const wakeUnit = defineUpdate<boolean, [{ unitId: string }]>('wakeUnit');

@@ -1,12 +1,8 @@
-import { executeChild, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
-import type { Records } from '../../store/records';
-import { CampaignCutoff, CampaignId, CampaignPhase, CampaignStatus, CampaignUnit } from '../../domain/search-attributes';
-import { UNITS_PER_GROUP_BEFORE, unitGroupWorkflowId, unitPhaseWorkflowId, unitsPerGroup } from '../../domain/workflow-ids';
-import type { UnitPhaseOutcome } from '../unit/messages';
-import { unitPhaseWorkflow } from '../unit/workflow';
+import { executeChild, patched, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { CampaignId, CampaignPhase, CampaignStatus } from '../../domain/search-attributes';
+import { UNITS_PER_GROUP_BEFORE, unitGroupWorkflowId, unitsPerGroup } from '../../domain/workflow-ids';
+import { unitGroupWorkflow } from './group';
 import { getPhaseState, type GroupInput, type PhaseInput, type PhaseResult, type PhaseState } from './messages';
-
-const { loadParticipants } = proxyActivities<Records>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' } });
 
 /** One phase of a campaign: its units' workflows, in groups, from opening until each has ended. */
 export async function phaseWorkflow(input: PhaseInput): Promise<PhaseResult> {
@@ -48,30 +44,4 @@ export async function phaseWorkflow(input: PhaseInput): Promise<PhaseResult> {
   await Promise.all([markOpenOnTime(), ...groups.map(runGroup)]);
   setStatus('closed');
   return { participants: state.participants, approved: state.approved, forfeited: state.forfeited };
-}
-
-/** Runs one group of units' workflows to their ends, loading its units from the record; see unitsPerGroup. */
-export async function unitGroupWorkflow(input: GroupInput): Promise<PhaseResult> {
-  const { phase, campaignId } = input;
-  const units = await loadParticipants({ campaignId, phase: phase.name, offset: input.offset, limit: input.limit });
-  const reviewerById = new Map(input.reviewers.map((r) => [r.id, r]));
-  const outcomes = await Promise.all(
-    units.map(async (unit): Promise<UnitPhaseOutcome> => {
-      const supervisor = reviewerById.get(unit.supervisor);
-      if (!supervisor) throw new Error(`unit ${unit.id}: supervisor ${unit.supervisor} is not in the plan`);
-      return executeChild(unitPhaseWorkflow, {
-        workflowId: unitPhaseWorkflowId(campaignId, phase.name, unit.id),
-        args: [{ campaignId, campaignTitle: input.campaignTitle, timeZone: input.timeZone, phase, unit, supervisor, coordinator: input.coordinator, rosterRules: input.rosterRules }],
-        typedSearchAttributes: [
-          { key: CampaignId, value: campaignId },
-          { key: CampaignPhase, value: phase.name },
-          { key: CampaignUnit, value: unit.id },
-          { key: CampaignStatus, value: 'scheduled' },
-          { key: CampaignCutoff, value: new Date(phase.cutoff) },
-        ],
-        staticSummary: `${input.campaignTitle} · ${phase.name} · ${unit.name} · cutoff ${phase.cutoff}`,
-      });
-    }),
-  );
-  return { participants: units.length, approved: outcomes.filter((o) => o === 'approved').length, forfeited: outcomes.filter((o) => o === 'forfeited').length };
 }

@@ -5,6 +5,7 @@ import { CampaignStatus } from '../../domain/search-attributes';
 import type { NotificationCategory, NotificationDraft } from '../notification/workflow';
 import type { Recipient } from '../notification/messages';
 import { inTask } from '../in-task';
+import { unitRecipients } from './opening';
 import { UnitPhaseFailure, type UnitPhaseInput, type UnitPhaseState, type UnitPhaseStatus } from './messages';
 
 // What every handler module of the unit workflow shares: its input and state, the record's
@@ -47,18 +48,14 @@ export interface UnitContext {
 }
 
 export function createContext(input: UnitPhaseInput, state: UnitPhaseState, outbox: { draft: NotificationDraft; category?: NotificationCategory }[], onChange: () => void): UnitContext {
-  const { unit, supervisor, coordinator, phase } = input;
+  const { unit, phase } = input;
   let busy = false;
   let draining = false;
   const appliedIds = new Set(state.applied);
   return {
     input,
     state,
-    recipients: {
-      unit: { role: 'unit', id: unit.id, webhook: unit.notify.webhook },
-      supervisor: { role: 'reviewer', id: supervisor.id, webhook: supervisor.notify.webhook },
-      coordinator: { role: 'coordinator', id: coordinator.id, webhook: coordinator.notify.webhook },
-    },
+    recipients: unitRecipients(input),
     target: { campaignId: input.campaignId, phase: phase.name, unitId: unit.id },
     cutoff: () => Date.parse(state.cutoff),
     setStatus(status) {

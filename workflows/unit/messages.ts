@@ -56,6 +56,14 @@ export interface UnitPhaseInput {
   rosterRules?: RosterRules;
   /** What a continued run carries over from the run before it. */
   carried?: UnitPhaseState;
+  /** Present when the group opened the unit before starting its workflow (the unit had not acted yet): the record's answer to that opening. */
+  opened?: UnitOpening;
+}
+
+export interface UnitOpening {
+  at: string;
+  rosterSize: number;
+  reminderInstants?: ReminderInstant[];
 }
 
 /** Every request a person makes: who, under which id (the Update id too), received by the API when (the postmark). */

@@ -1,10 +1,11 @@
 import { CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import { UPDATES_PER_RUN, UPDATES_PER_RUN_BEFORE } from '../../domain/unit-phase';
 import { notify, type NotificationCategory, type NotificationDraft } from '../notification/workflow';
-import { awaitingSubmission, calendarNeeds, clockPlan, dueEvents, nextWake, type ClockEvent } from './clock';
+import { awaitingSubmission, dueEvents, nextWake, type ClockEvent } from './clock';
 import { createContext, iso, store, type UnitContext } from './context';
 import { getUnitPhaseState, type UnitPhaseInput, type UnitPhaseOutcome, type UnitPhaseState } from './messages';
 import { ageObjection, registerObjectionHandlers } from './objections';
+import { applyOpening, initialState, openingReminders, phaseOpenedNotice, unitClock } from './opening';
 import { registerSubmissionHandlers } from './submissions';
 import { checkCoverage, registerVisitHandlers } from './visits';
 
@@ -15,7 +16,7 @@ import { checkCoverage, registerVisitHandlers } from './visits';
  * to the database by activities; this workflow keeps the process: status, deadlines, counts.
  */
 export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhaseOutcome> {
-  const { phase, unit } = input;
+  const { phase } = input;
   const state: UnitPhaseState = input.carried ?? initialState(input);
   state.updatesThisRun = 0;
   const outbox: { draft: NotificationDraft; category?: NotificationCategory }[] = [];
@@ -23,7 +24,7 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
   let version = 0;
   const ctx = createContext(input, state, outbox, () => version++);
   const withRules = input.rosterRules !== undefined;
-  const clock = clockPlan(phase, withRules && phase.name === 'publicity', withRules && phase.name === 'visiting');
+  const clock = unitClock(input);
 
   setHandler(getUnitPhaseState, () => state);
   registerSubmissionHandlers(ctx);
@@ -38,17 +39,16 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
   }
 
   try {
-    if (!input.carried) {
+    // A unit its group opened (it had not acted yet) starts open; one started before its opening opens itself.
+    if (input.opened && !input.carried) applyOpening(state, input.opened);
+    else if (!input.carried) {
       const opensAt = Date.parse(phase.opensAt);
       if (Date.now() < opensAt) await sleep(opensAt - Date.now(), { summary: `${phase.name} opens` });
       // Reminders on the business calendar are counted by the record, once, for this cutoff (clock.ts says why).
-      const reminders = calendarNeeds(phase).reminders ? { timeZone: input.timeZone, reminders: phase.reminders, remindersOnWorkingDays: phase.remindersOnWorkingDays, cutoff: state.cutoff } : undefined;
-      const { rosterSize, reminderInstants } = await store().openUnitPhase({ ...ctx.target, at: iso(Date.now()), reminders });
-      state.rosterSize = rosterSize;
-      if (reminderInstants) state.reminderInstants = reminderInstants;
-      state.remindedUpTo = Math.max(opensAt, Date.now());
+      const opening = await store().openUnitPhase({ ...ctx.target, at: iso(Date.now()), reminders: openingReminders(input, state.cutoff) });
+      applyOpening(state, { ...opening, at: iso(Date.now()) });
       ctx.setStatus('open');
-      ctx.send({ kind: 'phase-opened', key: phase.opensAt, recipient: ctx.recipients.unit, data: { campaignTitle: input.campaignTitle, unitName: unit.name, phase: phase.name, cutoff: state.cutoff, submission: phase.submission.kind, description: phase.submission.description } });
+      outbox.push({ draft: phaseOpenedNotice(input, state.cutoff) });
     }
 
     for (;;) {
@@ -89,29 +89,6 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
 
 /** Whether this run has taken its share of Updates; a run that began before runs were shortened keeps the old share. */
 const runIsFull = (updates: number): boolean => updates >= UPDATES_PER_RUN_BEFORE || (updates >= UPDATES_PER_RUN && patched('runs-of-300-updates'));
-
-function initialState(input: UnitPhaseInput): UnitPhaseState {
-  const { phase, unit, supervisor, campaignId } = input;
-  return {
-    campaignId,
-    phase: phase.name,
-    expects: phase.submission.kind,
-    unitId: unit.id,
-    unitName: unit.name,
-    supervisor: supervisor.id,
-    status: 'scheduled',
-    opensAt: phase.opensAt,
-    cutoff: iso(Date.parse(phase.cutoff)),
-    submissions: 0,
-    rosterSize: 0,
-    visited: 0,
-    paid: 0,
-    objections: [],
-    applied: [],
-    updatesThisRun: 0,
-    remindedUpTo: 0,
-  };
-}
 
 /** What the clock brings: reminders, forfeiture with its escalations, overdue reviews, ageing objections, milestones. */
 async function actOn(ctx: UnitContext, event: ClockEvent): Promise<void> {
