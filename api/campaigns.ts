@@ -244,7 +244,7 @@ export class Campaigns {
     return this.runUpdate(unitPhaseWorkflowId(target.campaignId, target.phase, target.unitId), readAt, update, request, caller, whenEnded, () => this.wakeUnit(target, caller.requestId, readAt));
   }
 
-  /** Asks the unit's group to start its workflow (a unit that has not acted since its phase opened has none yet); true once it runs. */
+  /** Asks the unit's group to start its workflow (a unit that has not acted since its phase opened has none yet); true once it runs or is being started. */
   private async wakeUnit(target: { campaignId: string; phase: PhaseName; unitId: string }, requestId: string, readAt: string): Promise<boolean> {
     const place = await this.views.unitPlace(target.campaignId, target.unitId);
     if (!place) return false;
@@ -279,20 +279,20 @@ export class Campaigns {
     request: object,
     caller: Caller,
     whenEnded: WhenEnded<Ret>,
-    /** Starts a workflow that has not started yet; true when it now runs. */
+    /** Starts a workflow that has not started yet; true when it runs or is being started. */
     wake?: () => Promise<boolean>,
   ): Promise<Ret> {
     // Every request carries the postmark; campaign-level ones simply do not read it.
     const args = { ...request, requestId: caller.requestId, actor: caller.principal.subject, receivedAt: caller.receivedAt } as Req;
-    const send = () =>
-      this.updates.execute(workflowId, update, args, caller.requestId, readAt).then(
+    const send = (notFound?: 'final' | 'starting') =>
+      this.updates.execute(workflowId, update, args, caller.requestId, readAt, notFound).then(
         (answer) => ({ answer }),
         (err: unknown) => {
           if (err instanceof WorkflowNotFoundError) return undefined;
           throw err;
         },
       );
-    const sent = (await send()) ?? (wake && (await wake()) ? await send() : undefined);
+    const sent = wake ? ((await send('final')) ?? ((await wake()) ? await send('starting') : undefined)) : await send();
     // An update to an ended workflow is refused as "not found": say what really happened.
     return sent ? sent.answer : whenEnded(caller.requestId);
   }

@@ -38,6 +38,9 @@ const drainingRun = (err: unknown): string | undefined =>
   err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === UnitPhaseFailure.ContinuingAsNew ? String(err.cause.details?.[0]) : undefined;
 
 const NEXT_RUN_POLL_MS = 100;
+/** A child its parent has just started exists within moments (the server creates it right after the parent's task). */
+const STARTING_WAIT_MS = 5_000;
+const STARTING_POLL_MS = 20;
 
 /** What `Connection.untilReady` does; it is protected in the SDK's types, but every Connection has it. */
 type ReadyWaiter = { untilReady?: (deadline: number) => Promise<void> };
@@ -51,8 +54,14 @@ export class Updates {
     private readonly connectMs: number,
   ) {}
 
-  /** Runs the Update and answers its result or refusal; UpdatePending when it is not known in time. */
-  async execute<Ret, Arg>(workflowId: string, update: UpdateDefinition<Ret, [Arg]>, arg: Arg, updateId: string, readAt: string): Promise<Ret> {
+  /**
+   * Runs the Update and answers its result or refusal; UpdatePending when it is not known in time.
+   * `notFound` says what an unknown workflow id means: perhaps a run that just continued as new
+   * (`check-run`, the default); nothing more to learn here, since the caller can start it (`final`);
+   * or a workflow its parent is starting now (`starting`), so the Update is sent again for a moment.
+   */
+  async execute<Ret, Arg>(workflowId: string, update: UpdateDefinition<Ret, [Arg]>, arg: Arg, updateId: string, readAt: string, notFound: 'check-run' | 'final' | 'starting' = 'check-run'): Promise<Ret> {
+    const startingUntil = notFound === 'starting' ? Date.now() + STARTING_WAIT_MS : 0;
     return this.waitFor(workflowId, updateId, readAt, async () => {
       for (;;) {
         try {
@@ -65,7 +74,8 @@ export class Updates {
           // as new: sent again, it reaches the next run.
           const draining = drainingRun(err);
           if (draining) await this.nextRunThan(workflowId, draining);
-          else if (err instanceof WorkflowNotFoundError && (await this.running(workflowId))) await new Promise((resolve) => setTimeout(resolve, NEXT_RUN_POLL_MS));
+          else if (err instanceof WorkflowNotFoundError && Date.now() < startingUntil) await new Promise((resolve) => setTimeout(resolve, STARTING_POLL_MS));
+          else if (err instanceof WorkflowNotFoundError && notFound === 'check-run' && (await this.running(workflowId))) await new Promise((resolve) => setTimeout(resolve, NEXT_RUN_POLL_MS));
           else throw err;
         }
       }

@@ -17,6 +17,18 @@ export const LIMITS = {
 /** A workflow task costs up to three events (scheduled, started, completed) for each event that wakes the workflow. */
 export const EVENTS_PER_WORKFLOW_TASK = 3;
 
+/**
+ * Every unit workflow's history for open → submit → approve, exactly. The group opens the unit in
+ * the record and sends its notice before the unit's workflow exists, so the workflow starts open;
+ * the submission and the review write to the record, and the notice each brings is dispatched, as a
+ * marker each in the workflow task that asked for them (local activities, workflows/in-task.ts),
+ * beside the marker of that patch: 25. While the unit opened itself it was 28; while the writes
+ * were activities, each cost a scheduled, started and completed event and the workflow task its
+ * result woke: 46. A unit whose first Update reaches it with its start (in its first workflow
+ * task) saves that task and its first timer: 20.
+ */
+export const UNIT_EVENTS = 25;
+
 const TASK_EVENTS = new Set<number>([
   EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
   EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,

@@ -1,6 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { EVENTS_PER_WORKFLOW_TASK, LIMITS, phaseFigures, type PhaseFigures } from '../bench/histories';
+import { EVENTS_PER_WORKFLOW_TASK, LIMITS, phaseFigures, UNIT_EVENTS, type PhaseFigures } from '../bench/histories';
 import { scalePlan } from '../bench/plan';
 import { unitsPerGroup } from '../domain/workflow-ids';
 import { CampaignDriver } from './harness/campaign-driver';
@@ -12,16 +12,6 @@ import type { TestStore } from './harness/postgres';
 // the production structure and extrapolated to a 5,000-unit phase. A change that adds events per
 // unit fails here, long before a real phase would hit Temporal's limits.
 
-/**
- * Every unit workflow's history for open → submit → approve, exactly. The group opens the unit in
- * the record and sends its notice before the unit's workflow exists, so the workflow starts open;
- * the submission and the review write to the record, and the notice each brings is dispatched, as a
- * marker each in the workflow task that asked for them (local activities, workflows/in-task.ts),
- * beside the marker of that patch: 25. While the unit opened itself it was 28; while the writes
- * were activities, each cost a scheduled, started and completed event and the workflow task its
- * result woke: 46.
- */
-const UNIT_EVENTS = 25;
 /** What one unit adds to its group's history besides workflow tasks: its child initiated, started, completed. */
 const GROUP_CHILD_EVENTS_PER_UNIT = 3;
 /** And besides those: the Update that woke it (accepted, completed) and its opening notice's marker. */

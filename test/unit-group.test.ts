@@ -87,6 +87,8 @@ test('given an opened group, when one unit acts, only that unit’s workflow sho
     const group = await t.env.client.workflow.start('unitGroupWorkflow', { taskQueue, workflowId: uniqueId('group'), args: [input] });
     await untilEqual(() => calls.dispatched.length, 3);
     expect(await group.executeUpdate(wakeUnit, { args: [{ unitId: plan.units[0]!.id }] })).toBe(true);
+    // Answered as the start is asked for: the workflow exists moments later.
+    await untilEqual(() => isRunning(t.env, first!), true);
     expect((await t.env.client.workflow.getHandle(first!).query(getUnitPhaseState)).status).toBe('open');
     for (const id of others) expect(await isRunning(t.env, id)).toBe(false);
     expect(calls.openUnitPhase).toBe(0);

@@ -64,16 +64,11 @@ export class CampaignDriver {
    */
   async started(phase: PhaseName, unitId: string): Promise<boolean> {
     if (this.woken.has(`${phase}:${unitId}`)) return true;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const running = await wakeUnitWorkflow(this.env.client, this.plan, phase, unitId);
-        this.woken.add(`${phase}:${unitId}`);
-        return running;
-      } catch (err) {
-        if (attempt >= 100) throw err;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    const running = await retried(() => wakeUnitWorkflow(this.env.client, this.plan, phase, unitId));
+    // Its group asked for the start; the server creates the workflow moments later.
+    if (running) await retried(() => this.unit(phase, unitId).describe());
+    this.woken.add(`${phase}:${unitId}`);
+    return running;
   }
 
   /** The unit's live state, its workflow started first. */
@@ -166,6 +161,18 @@ export class CampaignDriver {
       const s = await this.state();
       if (predicate(s)) return s;
       if (Date.now() > deadline) throw new Error(`campaign state never matched; last: ${JSON.stringify({ status: s.status, phase: s.currentPhase, phases: s.phases.map((p) => `${p.name}:${p.status}`) })}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** Tries for ten seconds. */
+async function retried<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (attempt >= 100) throw err;
       await new Promise((r) => setTimeout(r, 100));
     }
   }

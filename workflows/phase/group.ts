@@ -50,7 +50,10 @@ export async function unitGroupWorkflow(input: GroupInput): Promise<PhaseResult>
     if (!unit) return false;
     // A unit that acts while the group opens the others starts once it is opened with them.
     await condition(() => !openingUnderWay);
-    await start(unit);
+    // Answered as the start is asked for, not once the child has started (a second task of the
+    // group): the server creates the child right after this task, and the API sends its Update
+    // again until it arrives. A failed start fails the group's await of every start below.
+    void start(unit);
     return !ended.has(unitId);
   });
 

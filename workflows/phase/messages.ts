@@ -43,7 +43,7 @@ export const getPhaseState = defineQuery<PhaseState>('getPhaseState');
 
 /**
  * A unit whose group has not started its workflow yet (it has not acted since its phase opened)
- * is about to act: the group starts it. True once the unit's workflow runs; false when it has
- * ended, or the unit takes no part in this group.
+ * is about to act: the group starts it. True once the unit's workflow runs or its start is asked
+ * for (it exists moments later); false when it has ended, or the unit takes no part in this group.
  */
 export const wakeUnit = defineUpdate<boolean, [{ unitId: string }]>('wakeUnit');
