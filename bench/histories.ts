@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { CampaignPlan, PhaseName } from '../domain/plan';
-import { campaignWorkflowId, phaseWorkflowId, unitGroupWorkflowId, unitPhaseWorkflowId, unitsPerGroup } from '../domain/workflow-ids';
+import { campaignWorkflowId, phaseWorkflowId, unitGroupWorkflowId, unitPhaseWorkflowId, groupCount } from '../domain/workflow-ids';
 import { inPool } from './pool';
 
 const { EventType } = temporal.api.enums.v1;
@@ -88,7 +88,7 @@ export interface PhaseFigures {
 
 /** The histories of a campaign, one phase and all its groups, and its units (all, or those named). */
 export async function phaseFigures(client: Client, plan: CampaignPlan, phase: PhaseName, unitIds = plan.units.map((u) => u.id), concurrency = 16): Promise<PhaseFigures> {
-  const groups = Math.ceil(plan.units.length / unitsPerGroup(plan.units.length));
+  const groups = groupCount(plan.units.length);
   const figures = (ids: string[]) => inPool(ids, concurrency, (id) => historyFigures(client, id));
   return {
     campaign: await historyFigures(client, campaignWorkflowId(plan.id)),

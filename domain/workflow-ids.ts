@@ -17,7 +17,13 @@ export { unitPhaseWorkflowId } from './unit-phase';
  */
 export const unitsPerGroup = (unitCount: number): number => Math.max(MIN_UNITS_PER_GROUP, Math.ceil(Math.sqrt(unitCount)));
 export const MIN_UNITS_PER_GROUP = 20;
-/** The group of the unit at `position` (0-based, as the phase cuts its units into groups). */
-export const unitGroupIndex = (position: number, unitCount: number): number => Math.floor(position / unitsPerGroup(unitCount));
+/** How many groups a phase of `unitCount` units has. */
+export const groupCount = (unitCount: number): number => Math.ceil(unitCount / unitsPerGroup(unitCount));
+/**
+ * The group of the unit at `position` (0-based): groups are interleaved, the unit at position p in
+ * group p mod groupCount, so units next to each other in the plan (one township's villages, which
+ * tend to act together) wake different groups instead of queueing behind one.
+ */
+export const unitGroupIndex = (position: number, unitCount: number): number => position % groupCount(unitCount);
 /** The fixed group size of phases started before groups were sized by unitsPerGroup. */
 export const UNITS_PER_GROUP_BEFORE = 500;

@@ -277,20 +277,20 @@ export function createRecords({ pool, masterKeys, householdKeySecret }: RecordsD
       });
     },
 
-    /** The units of positions [offset, offset+limit) taking part in the phase, each given its unit-phase row. */
-    async loadParticipants(input: { campaignId: string; phase: PhaseName; offset: number; limit: number }): Promise<Unit[]> {
+    /** The units of positions [offset, offset+limit), or with a stride offset, offset + stride, …, taking part in the phase, each given its unit-phase row. */
+    async loadParticipants(input: { campaignId: string; phase: PhaseName; offset: number; limit: number; stride?: number }): Promise<Unit[]> {
       return inTransaction(pool, async (db) => {
         const { rows } = await db.query<{ spec: Unit; opens_at: Date; cutoff: Date }>(
           `SELECT u.spec, p.opens_at, p.cutoff FROM campaign_units u
            JOIN campaign_phases p ON p.campaign_id = u.campaign_id AND p.phase = $2
-           WHERE u.campaign_id = $1 AND u.position >= $3 AND u.position < $3 + $4
+           WHERE u.campaign_id = $1 AND (CASE WHEN $5::int IS NULL THEN u.position >= $3 AND u.position < $3 + $4 ELSE u.position % $5 = $3 END)
              AND NOT EXISTS (
                SELECT 1 FROM unit_phases f JOIN campaign_phases fp ON fp.campaign_id = f.campaign_id AND fp.phase = f.phase
                WHERE f.campaign_id = u.campaign_id AND f.unit_id = u.unit_id AND f.status = 'forfeited' AND fp.position < p.position
                  -- A reinstatement lets the unit into phases that start after it, not one already under way.
                  AND NOT EXISTS (SELECT 1 FROM reinstatements r WHERE r.campaign_id = u.campaign_id AND r.unit_id = u.unit_id AND r.forfeited_in = f.phase AND (p.started_at IS NULL OR r.at <= p.started_at)))
            ORDER BY u.position`,
-          [input.campaignId, input.phase, input.offset, input.limit],
+          [input.campaignId, input.phase, input.offset, input.limit, input.stride ?? null],
         );
         const first = rows[0];
         if (first) {

@@ -203,3 +203,13 @@ describe('one write per request id', () => {
     expect(await visits('visit-b')).toMatchObject({ ok: false, refusal: { type: 'AlreadyPaid' } });
   });
 });
+
+test('given interleaved groups, a group should load the units at its offset and every stride-th position after it, and open them in one write', async () => {
+  const plan = subDistrictSpringPlan({ id: uniqueId('record'), webhook: (p) => `http://127.0.0.1:9/${p}`, units: 5 });
+  await s.records.startCampaign(plan, { requestId: `start:${plan.id}`, actor: plan.coordinator.id });
+  const loaded = await s.records.loadParticipants({ campaignId: plan.id, phase: 'preparation', offset: 1, limit: 2, stride: 2 });
+  expect(loaded.map((u) => u.id)).toEqual([plan.units[1]!.id, plan.units[3]!.id]);
+  await s.records.openUnitPhases({ campaignId: plan.id, phase: 'preparation', unitIds: loaded.map((u) => u.id), at: AT });
+  const { rows } = await s.pool.query<{ unit_id: string; status: string }>("SELECT unit_id, status FROM unit_phases WHERE campaign_id = $1 AND phase = 'preparation' ORDER BY unit_id", [plan.id]);
+  expect(rows).toEqual(loaded.map((u) => ({ unit_id: u.id, status: 'open' })).sort((a, b) => a.unit_id.localeCompare(b.unit_id)));
+});

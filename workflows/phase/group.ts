@@ -21,7 +21,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
  */
 export async function unitGroupWorkflow(input: GroupInput): Promise<PhaseResult> {
   const { phase, campaignId } = input;
-  const units = (await store.loadParticipants({ campaignId, phase: phase.name, offset: input.offset, limit: input.limit })).map((unit) => unitInput(input, unit));
+  const units = (await store.loadParticipants({ campaignId, phase: phase.name, offset: input.offset, limit: input.limit, stride: input.stride })).map((unit) => unitInput(input, unit));
   // Before, every unit's workflow started at once and opened itself.
   if (!patched('units-start-when-needed')) return countOutcomes(await Promise.all(units.map((unit) => executeChild(unitPhaseWorkflow, childOptions(unit)))));
 

@@ -19,6 +19,8 @@ export interface PhaseInput {
 export interface GroupInput extends PhaseInput {
   offset: number;
   limit: number;
+  /** With a stride the group's units are at positions offset, offset + stride, … (unitGroupIndex says why); without, offset … offset + limit − 1. */
+  stride?: number;
 }
 
 /** Counts only: which units approved or forfeited is in the record (unit_phases). */

@@ -1,6 +1,6 @@
 import { executeChild, patched, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import { CampaignId, CampaignPhase, CampaignStatus } from '../../domain/search-attributes';
-import { UNITS_PER_GROUP_BEFORE, unitGroupWorkflowId, unitsPerGroup } from '../../domain/workflow-ids';
+import { UNITS_PER_GROUP_BEFORE, groupCount, unitGroupWorkflowId, unitsPerGroup } from '../../domain/workflow-ids';
 import { unitGroupWorkflow } from './group';
 import { getPhaseState, type GroupInput, type PhaseInput, type PhaseResult, type PhaseState } from './messages';
 
@@ -9,7 +9,10 @@ export async function phaseWorkflow(input: PhaseInput): Promise<PhaseResult> {
   const { phase, campaignId } = input;
   const perGroup = patched('groups-of-root-n') ? unitsPerGroup(input.unitCount) : UNITS_PER_GROUP_BEFORE;
   const groups: GroupInput[] = [];
-  for (let offset = 0; offset < input.unitCount; offset += perGroup) groups.push({ ...input, offset, limit: Math.min(perGroup, input.unitCount - offset) });
+  if (patched('interleaved-groups')) {
+    const count = groupCount(input.unitCount);
+    for (let index = 0; index < count; index++) groups.push({ ...input, offset: index, limit: Math.ceil((input.unitCount - index) / count), stride: count });
+  } else for (let offset = 0; offset < input.unitCount; offset += perGroup) groups.push({ ...input, offset, limit: Math.min(perGroup, input.unitCount - offset) });
 
   const state: PhaseState = { campaignId, phase: phase.name, status: 'scheduled', opensAt: phase.opensAt, cutoff: phase.cutoff, groupsClosed: 0, groups: groups.length, participants: 0, approved: 0, forfeited: 0 };
   setHandler(getPhaseState, () => state);
@@ -33,7 +36,7 @@ export async function phaseWorkflow(input: PhaseInput): Promise<PhaseResult> {
         { key: CampaignId, value: campaignId },
         { key: CampaignPhase, value: phase.name },
       ],
-      staticSummary: `${input.campaignTitle} · ${phase.name} · units ${group.offset + 1}–${group.offset + group.limit}`,
+      staticSummary: `${input.campaignTitle} · ${phase.name} · ${group.stride ? `${group.limit} units: ${group.offset + 1}, ${group.offset + 1 + group.stride}, …` : `units ${group.offset + 1}–${group.offset + group.limit}`}`,
     });
     state.participants += result.participants;
     state.approved += result.approved;
