@@ -6,7 +6,9 @@ import type { Unit } from '../domain/plan';
 import type { Records } from '../store/records';
 import type { Dispatch } from '../workflows/notification/messages';
 import { wakeUnit, type GroupInput } from '../workflows/phase/messages';
-import { getUnitPhaseState } from '../workflows/unit/messages';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { getUnitPhaseState, recordVisits, type UnitPhaseInput } from '../workflows/unit/messages';
+import { subDistrictSpringPlan } from './harness/plans';
 import { timeSkippingPerTest } from './harness/per-test';
 import { unionWinterPlan } from './harness/plans';
 import { uniqueId } from './harness/temporal';
@@ -109,5 +111,37 @@ test('given units that never act, the group should start their workflows an hour
     await t.env.sleep(120_000);
     for (const id of units) await untilEqual(() => isRunning(t.env, id), true);
     expect(calls.openUnitPhase).toBe(0);
+  });
+});
+
+test('given a unit its group opened, when a visit reaches it in the same task as its start, the visit should be taken: the workflow is open before any handler sees a request', async () => {
+  const plan = subDistrictSpringPlan({ id: uniqueId('opened'), webhook: (p) => `http://127.0.0.1:9/${p}`, units: 1 });
+  const now = await t.env.currentTimeMs();
+  const input: UnitPhaseInput = {
+    campaignId: plan.id,
+    campaignTitle: plan.title,
+    timeZone: plan.timezone,
+    phase: { ...plan.phases[2]!, opensAt: new Date(now).toISOString(), cutoff: new Date(now + CUTOFF_IN_MS).toISOString(), reminders: [], milestones: [] },
+    unit: plan.units[0]!,
+    supervisor: plan.reviewers[0]!,
+    coordinator: plan.coordinator,
+    rosterRules: plan.rules,
+    opened: { at: new Date(now).toISOString(), rosterSize: 3 },
+  };
+  const stubs: Partial<Records> & { dispatchNotification(): Promise<void> } = {
+    async recordVisits({ visits }) {
+      return { ok: true, visited: visits.length, paid: visits.length * 400, duplicate: false };
+    },
+    async dispatchNotification() {},
+  };
+  const taskQueue = uniqueId('opened-tq');
+  await (await stubbedWorker(t.env, taskQueue, stubs)).runUntil(async () => {
+    const start = new WithStartWorkflowOperation('unitPhaseWorkflow', { workflowId: uniqueId('opened-unit'), taskQueue, args: [input], workflowIdConflictPolicy: 'FAIL' });
+    const requestId = uniqueId('visit');
+    const answer = await t.env.client.workflow.executeUpdateWithStart(recordVisits, {
+      args: [{ requestId, actor: input.unit.id, receivedAt: new Date(now).toISOString(), visits: [{ entry: 1, amount: 400, visitedOn: '2027-02-09', recipientSigned: true, handler: '王幹事' }] }],
+      startWorkflowOperation: start,
+    }).catch((err: { cause?: { type?: string; message?: string } }) => ({ refused: err.cause?.type, message: err.cause?.message }));
+    expect(answer).toMatchObject({ recorded: 1, visited: 1 });
   });
 });

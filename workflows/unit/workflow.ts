@@ -18,6 +18,9 @@ import { checkCoverage, registerVisitHandlers } from './visits';
 export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhaseOutcome> {
   const { phase } = input;
   const state: UnitPhaseState = input.carried ?? initialState(input);
+  // A unit its group opened (it had not acted yet) starts open, before its handlers are set: an
+  // Update that arrives with the start is validated as they are set, and must find it open.
+  if (input.opened && !input.carried) applyOpening(state, input.opened);
   state.updatesThisRun = 0;
   const outbox: { draft: NotificationDraft; category?: NotificationCategory }[] = [];
   // Bumped by every handler so the main loop re-derives its timers.
@@ -39,9 +42,8 @@ export async function unitPhaseWorkflow(input: UnitPhaseInput): Promise<UnitPhas
   }
 
   try {
-    // A unit its group opened (it had not acted yet) starts open; one started before its opening opens itself.
-    if (input.opened && !input.carried) applyOpening(state, input.opened);
-    else if (!input.carried) {
+    // One started before its opening (it acted early) opens itself.
+    if (!input.opened && !input.carried) {
       const opensAt = Date.parse(phase.opensAt);
       if (Date.now() < opensAt) await sleep(opensAt - Date.now(), { summary: `${phase.name} opens` });
       // Reminders on the business calendar are counted by the record, once, for this cutoff (clock.ts says why).
