@@ -76,13 +76,16 @@ export async function unitGroupWorkflow(input: GroupInput): Promise<PhaseResult>
     await Promise.all(units.map(start));
     return countOutcomes(await Promise.all(outcomes));
   } catch (err) {
-    // The units never started have nobody to record their cancellation but the group.
     if (isCancellation(err)) {
       const at = iso(Date.now());
       const unstarted = units.filter((unit) => !started.has(unit.unit.id));
-      await CancellationScope.nonCancellable(() =>
-        Promise.all(unstarted.map(({ unit }) => store.recordUnitStatus({ campaignId, phase: phase.name, unitId: unit.id, status: 'cancelled', at, requestId: `${unitPhaseWorkflowId(campaignId, phase.name, unit.id)}:cancelled`, detail: 'the campaign was cancelled' }))),
-      );
+      await CancellationScope.nonCancellable(async () => {
+        // The units never started have nobody to record their cancellation but the group.
+        await Promise.all(unstarted.map(({ unit }) => store.recordUnitStatus({ campaignId, phase: phase.name, unitId: unit.id, status: 'cancelled', at, requestId: `${unitPhaseWorkflowId(campaignId, phase.name, unit.id)}:cancelled`, detail: 'the campaign was cancelled' })));
+        // The started ones record theirs as they end: the group waits for them, or closing it would terminate them first.
+        await Promise.allSettled([...started.values()]);
+        await Promise.allSettled(outcomes);
+      });
     }
     throw err;
   }
