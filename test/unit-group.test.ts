@@ -9,6 +9,7 @@ import { wakeUnit, type GroupInput } from '../workflows/phase/messages';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { getUnitPhaseState, recordVisits, type UnitPhaseInput } from '../workflows/unit/messages';
 import { subDistrictSpringPlan } from './harness/plans';
+import { eventually } from './harness/api';
 import { timeSkippingPerTest } from './harness/per-test';
 import { unionWinterPlan } from './harness/plans';
 import { uniqueId } from './harness/temporal';
@@ -58,13 +59,8 @@ const isRunning = (env: TestWorkflowEnvironment, workflowId: string) =>
       },
     );
 
-async function untilEqual<T>(read: () => Promise<T> | T, expected: T) {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (JSON.stringify(await read()) === JSON.stringify(expected)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  expect(await read()).toEqual(expected);
-}
+/** Until the read equals what is expected, for ten seconds. */
+const untilEqual = <T>(read: () => Promise<T> | T, expected: T) => eventually(async () => expect(await read()).toEqual(expected), 10_000);
 
 test('given a group of three units at its opening, when none has acted, it should open all three in one write, send each its notice under the unit’s workflow id, and start no unit workflow', async () => {
   const { plan, input, calls, stubs } = groupOfThree(await t.env.currentTimeMs());

@@ -12,6 +12,7 @@ import { planOutline } from '../../store/records';
 import type { campaignWorkflow } from '../../workflows/campaign/workflow';
 import { cancelCampaign, getCampaignState, reinstateUnit, signOffPhase } from '../../workflows/campaign/messages';
 import { extendCutoff, getUnitPhaseState, recordVisits, review, strikeEntries, submit, type ReviewDecision, type StrikeRequest } from '../../workflows/unit/messages';
+import { eventually } from './api';
 import type { TestStore } from './postgres';
 
 /** What a unit submits, as the API takes it: a report, figures, and for a roster its households. */
@@ -64,9 +65,9 @@ export class CampaignDriver {
    */
   async started(phase: PhaseName, unitId: string): Promise<boolean> {
     if (this.woken.has(`${phase}:${unitId}`)) return true;
-    const running = await retried(() => wakeUnitWorkflow(this.env.client, this.plan, phase, unitId));
+    const running = await eventually(() => wakeUnitWorkflow(this.env.client, this.plan, phase, unitId), 10_000);
     // Its group asked for the start; the server creates the workflow moments later.
-    if (running) await retried(() => this.unit(phase, unitId).describe());
+    if (running) await eventually(() => this.unit(phase, unitId).describe(), 10_000);
     this.woken.add(`${phase}:${unitId}`);
     return running;
   }
@@ -127,7 +128,7 @@ export class CampaignDriver {
 
   async extend(phase: PhaseName, unitId: string, cutoff: string, reason = '村委換屆,延後報送') {
     const requestId = randomUUID();
-    await this.unitState(phase, unitId);
+    await this.started(phase, unitId);
     return this.unit(phase, unitId).executeUpdate(extendCutoff, { updateId: requestId, args: [{ requestId, actor: this.plan.coordinator.id, receivedAt: await this.receivedAt(), cutoff, reason }] });
   }
 
@@ -161,18 +162,6 @@ export class CampaignDriver {
       const s = await this.state();
       if (predicate(s)) return s;
       if (Date.now() > deadline) throw new Error(`campaign state never matched; last: ${JSON.stringify({ status: s.status, phase: s.currentPhase, phases: s.phases.map((p) => `${p.name}:${p.status}`) })}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
-/** Tries for ten seconds. */
-async function retried<T>(call: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await call();
-    } catch (err) {
-      if (attempt >= 100) throw err;
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -47,8 +47,8 @@ export type NotificationDraft = Omit<Notification, 'id' | 'occurredAt' | 'campai
  * Dispatches a notification: sent at once, or handed to its own delivery workflow when that
  * attempt fails (activities/dispatcher.ts). The id is deterministic, so a replayed or repeated send
  * sends and starts nothing new, and receivers can drop duplicates. `sender` is the workflow the
- * notice is of: a group sends its units' opening notices under their workflow ids, so a unit that
- * opens itself later finds them sent.
+ * notice is of: a group sends its units' opening notices under their units' workflow ids, the ids
+ * those notices had while each unit opened itself.
  */
 export async function notify(campaignId: string, draft: NotificationDraft, category: NotificationCategory = 'notice', sender = workflowInfo().workflowId): Promise<Omit<Notification, 'message'>> {
   const { key, ...rest } = draft;
